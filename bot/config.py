@@ -1,0 +1,112 @@
+"""Settings from the environment and an optional `.env`; a wrong value stops start-up early."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///var/uabot.sqlite3"
+
+
+class ConfigError(Exception):
+    """One clear line naming the variable that is wrong."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
+
+    DATABASE_URL: str = DEFAULT_DATABASE_URL
+    TELEGRAM_TOKEN: str | None = None
+    BOT_API_BASE_URL: str | None = None
+    WEBHOOK_URL: str | None = None
+    ADMIN_IDS: Annotated[tuple[int, ...], NoDecode] = ()
+    UABOT_SECRET_KEYS: Annotated[tuple[str, ...], NoDecode] = Field(default=(), repr=False)
+    TZ: str = "UTC"
+    SANDBOX_HOST: str = "127.0.0.1"
+    SANDBOX_PORT: int = 8080
+    LOG_LEVEL: str = "INFO"
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if not scheme.startswith(("sqlite", "postgresql")):
+            raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
+        return value
+
+    @field_validator("BOT_API_BASE_URL", "WEBHOOK_URL")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http(s) URL such as http://127.0.0.1:8081/bot")
+        return value
+
+    @field_validator("TELEGRAM_TOKEN")
+    @classmethod
+    def _token(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("ADMIN_IDS", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: object) -> tuple[int, ...]:
+        if isinstance(value, (tuple, list)):
+            return tuple(int(v) for v in value)
+        items = [item.strip() for item in str(value or "").split(",") if item.strip()]
+        if not all(item.lstrip("-").isdigit() for item in items):
+            raise ValueError("must be comma-separated numeric Telegram user ids")
+        return tuple(int(item) for item in items)
+
+    @field_validator("UABOT_SECRET_KEYS", mode="before")
+    @classmethod
+    def _secret_keys(cls, value: object) -> tuple[str, ...]:
+        if isinstance(value, (tuple, list)):
+            return tuple(value)
+        return tuple(item.strip() for item in str(value or "").split(",") if item.strip())
+
+    @field_validator("TZ")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as UTC or Asia/Almaty") from None
+        return value
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.TZ)
+
+    @property
+    def sandbox(self) -> bool:
+        """No token means the offline sandbox: the local Bot API server stands in for Telegram."""
+        return self.TELEGRAM_TOKEN is None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's report into one line naming the variable."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = ".".join(str(part) for part in error["loc"]) or "settings"
+        message = error["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"configuration error: {name} {message}") from None
+    if settings.DATABASE_URL.startswith("sqlite:///"):
+        path = settings.DATABASE_URL.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return settings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

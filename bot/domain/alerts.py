@@ -1,0 +1,88 @@
+"""Alerts and the fan-out: one alert row, then one delivery row per matching subscriber,
+written by one set-based INSERT … SELECT in the caller's transaction. Nothing is sent here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, exists, false, insert, literal, or_, select
+from sqlalchemy import case as sql_case
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.domain.staff import Actor
+from bot.domain.views import public_case
+from bot.store.models import LANGUAGES, Action, Alert, Case, Delivery, Scope, Subscriber
+from bot.texts import render
+
+
+def render_texts(case: Case, kind: str, text: str | None = None) -> dict[str, str]:
+    view = public_case(case)
+    return {lang: render(f"alerts/{kind}.html", lang, case=view, text=text) for lang in LANGUAGES}
+
+
+def follows(case: Case) -> ColumnElement[bool]:
+    """True for a subscriber whose scopes match this case."""
+    themes = list(case.themes or [])
+    return exists().where(
+        Scope.subscriber_id == Subscriber.id,
+        or_(
+            Scope.kind == "all",
+            and_(Scope.kind == "case", Scope.value == case.ref),
+            and_(Scope.kind == "country", Scope.value == case.country),
+            and_(Scope.kind == "theme", Scope.value.in_(themes)) if themes else false(),
+        ),
+    )
+
+
+def recipients(case: Case, *, exclude_acted: bool = False) -> ColumnElement[bool]:
+    condition = and_(Subscriber.status == "active", follows(case))
+    if exclude_acted:
+        acted = exists().where(Action.case_id == case.id, Action.subscriber_id == Subscriber.id)
+        condition = and_(condition, ~acted)
+    return condition
+
+
+def fan_out(
+    session: Session, alert: Alert, case: Case, now: datetime, *, exclude_acted: bool = False
+) -> int:
+    """Queue the alert for every matching subscriber; digest subscribers' copies are held."""
+    status = sql_case((Subscriber.mode == "digest", literal("held")), else_=literal("pending"))
+    rows = select(
+        literal(alert.id),
+        Subscriber.id,
+        status,
+        literal(0),
+        literal(now, type_=Delivery.next_attempt_at.type),
+    ).where(recipients(case, exclude_acted=exclude_acted))
+    result = session.execute(
+        insert(Delivery).from_select(
+            ["alert_id", "subscriber_id", "status", "attempts", "next_attempt_at"], rows
+        )
+    )
+    return result.rowcount
+
+
+def publish_alert(
+    session: Session,
+    case: Case,
+    kind: str,
+    *,
+    actor: Actor | None,
+    now: datetime,
+    text: str | None = None,
+    dedupe_key: str | None = None,
+    exclude_acted: bool = False,
+) -> Alert:
+    alert = Alert(
+        case_id=case.id,
+        kind=kind,
+        texts=render_texts(case, kind, text),
+        dedupe_key=dedupe_key,
+        created_by=actor.user_id if actor else None,
+        created_at=now,
+    )
+    session.add(alert)
+    session.flush()
+    alert.recipients = fan_out(session, alert, case, now, exclude_acted=exclude_acted)
+    return alert

@@ -1,0 +1,508 @@
+"""The case lifecycle: draft → active (→ active on each further information) → closed.
+
+Every function takes the caller's session first and never commits: one call, one
+transaction, owned by the caller. Each mutation writes an audit event; each refusal
+raises a DomainError before anything is written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.domain import alerts, audit
+from bot.domain.errors import (
+    AlreadyPublished,
+    CaseClosed,
+    CaseNotActive,
+    CaseNotReady,
+    DeadlineInPast,
+    InvalidCountry,
+    InvalidValue,
+    UnknownCase,
+    UnknownOutcome,
+    UnknownPerson,
+    UnknownRole,
+    UnknownStatus,
+    UnknownTheme,
+)
+from bot.domain.staff import Actor, require
+from bot.domain.vocab import THEMES, country_timezone, normalise_country
+from bot.store.models import (
+    LANGUAGES,
+    OUTCOMES,
+    PERSON_STATUSES,
+    TARGET_ROLES,
+    Alert,
+    Case,
+    CaseEvent,
+    CaseTarget,
+    Person,
+    Target,
+    utcnow,
+)
+
+CASE_FIELDS = (
+    "title",
+    "country",
+    "summary",
+    "background",
+    "themes",
+    "languages",
+    "status",
+    "outcome",
+    "deadline",
+    "internal_index",
+    "internal_notes",
+)
+PERSON_FIELDS = Person.PUBLIC + Person.RESTRICTED
+REF_PATTERN = re.compile(r"^[A-Z]{2}-\d{4}-\d{3,}$")
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    name: str
+    status: str = "at_risk"
+    pronoun: str | None = None
+    age: int | None = None
+    occupation: str | None = None
+    group_size: int | None = None
+    whereabouts: str | None = None
+    family_contacts: str | None = None
+    sources: str | None = None
+    health: str | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class TargetInput:
+    title: str
+    name: str
+    country: str
+    institution: str = ""
+    address: str = ""
+    email: str | None = None
+    salutation: str = ""
+    language: str = "en"
+    role: str = "primary"
+
+
+def normalise_ref(ref: str) -> str:
+    return ref.strip().upper()
+
+
+def get_case(session: Session, ref: str, *, for_update: bool = False) -> Case:
+    stmt = (
+        select(Case)
+        .where(Case.ref == normalise_ref(ref))
+        .options(
+            selectinload(Case.people),
+            selectinload(Case.case_targets).selectinload(CaseTarget.target),
+        )
+    )
+    if for_update:
+        stmt = stmt.with_for_update()
+    case = session.scalars(stmt).one_or_none()
+    if case is None:
+        raise UnknownCase(ref=ref.strip()[:32])
+    return case
+
+
+def visible_case(session: Session, ref: str) -> Case:
+    """A case a subscriber may see: drafts do not exist for them."""
+    case = get_case(session, ref)
+    if case.status == "draft":
+        raise UnknownCase(ref=case.ref)
+    return case
+
+
+def list_cases(
+    session: Session, *, statuses: Iterable[str] = ("active",), offset: int = 0, limit: int = 50
+) -> list[Case]:
+    stmt = (
+        select(Case)
+        .where(Case.status.in_(tuple(statuses)))
+        .order_by(Case.deadline.is_(None), Case.deadline, Case.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def count_cases(session: Session, *, statuses: Iterable[str] = ("active",)) -> int:
+    return session.scalar(select(func.count()).where(Case.status.in_(tuple(statuses)))) or 0
+
+
+def next_ref(session: Session, country: str, now: datetime) -> str:
+    prefix = f"{country}-{now.year}-"
+    refs = session.scalars(select(Case.ref).where(Case.ref.like(prefix + "%")))
+    numbers = [int(r.removeprefix(prefix)) for r in refs if r.removeprefix(prefix).isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:03d}"
+
+
+def _check_text(field: str, value: str, limit: int) -> str:
+    value = value.strip()
+    if not value or len(value) > limit:
+        raise InvalidValue(field=field, limit=limit)
+    return value
+
+
+def _check_country(code: str) -> str:
+    country = normalise_country(code)
+    if country is None:
+        raise InvalidCountry(value=code.strip()[:8])
+    return country
+
+
+def _check_themes(themes: Iterable[str]) -> list[str]:
+    themes = [t.strip().lower() for t in themes if t.strip()]
+    for theme in themes:
+        if theme not in THEMES:
+            raise UnknownTheme(theme=theme[:40], themes=THEMES)
+    return themes
+
+
+def _check_languages(languages: Iterable[str]) -> list[str]:
+    codes = [c.strip().lower() for c in languages if c.strip()]
+    for code in codes:
+        if code not in LANGUAGES:
+            raise InvalidValue(field="languages", limit=0, allowed=LANGUAGES)
+    return codes or ["en"]
+
+
+def _check_deadline(deadline: datetime | None, now: datetime) -> None:
+    if deadline is not None and deadline <= now:
+        raise DeadlineInPast()
+
+
+def _event(session: Session, case: Case, actor: Actor, kind: str, **fields: object) -> None:
+    session.add(CaseEvent(case=case, kind=kind, actor_id=actor.user_id, **fields))
+
+
+def create_case(
+    session: Session,
+    actor: Actor,
+    *,
+    title: str,
+    country: str,
+    summary: str = "",
+    background: str = "",
+    themes: Iterable[str] = (),
+    languages: Iterable[str] = (),
+    deadline: datetime | None = None,
+    ref: str | None = None,
+    internal_index: str | None = None,
+    internal_notes: str | None = None,
+    demo: bool = False,
+    now: datetime | None = None,
+) -> Case:
+    require(actor, "coordinator", "newcase")
+    now = now or utcnow()
+    country = _check_country(country)
+    _check_deadline(deadline, now)
+    case = Case(
+        ref=normalise_ref(ref) if ref else next_ref(session, country, now),
+        title=_check_text("title", title, 200),
+        country=country,
+        timezone=country_timezone(country),
+        summary=summary.strip(),
+        background=background.strip(),
+        themes=_check_themes(themes),
+        languages=_check_languages(languages),
+        deadline=deadline,
+        deadline_version=1 if deadline else 0,
+        status="draft",
+        internal_index=internal_index,
+        internal_notes=internal_notes,
+        demo=demo,
+        created_by=actor.user_id,
+        updated_by=actor.user_id,
+        created_at=now,
+    )
+    if not REF_PATTERN.match(case.ref):
+        raise InvalidValue(field="ref", limit=32)
+    session.add(case)
+    session.flush()
+    _event(session, case, actor, "created")
+    audit.record(
+        session,
+        actor,
+        "case.create",
+        case_ref=case.ref,
+        entity="case",
+        entity_id=case.id,
+        after=audit.snapshot(case, CASE_FIELDS),
+    )
+    return case
+
+
+def add_person(session: Session, actor: Actor, ref: str, person: PersonInput) -> Person:
+    require(actor, "coordinator", "addperson")
+    case = get_case(session, ref)
+    if case.status == "closed":
+        raise CaseClosed(ref=case.ref)
+    if person.status not in PERSON_STATUSES:
+        raise UnknownStatus(status=person.status[:32], statuses=PERSON_STATUSES)
+    if person.age is not None and not 0 < person.age < 130:
+        raise InvalidValue(field="age", limit=130)
+    if person.group_size is not None and person.group_size < 1:
+        raise InvalidValue(field="group_size", limit=1)
+    row = Person(
+        case=case,
+        position=max((p.position for p in case.people), default=0) + 1,
+        name=_check_text("name", person.name, 200),
+        **{f: getattr(person, f) for f in PERSON_FIELDS if f not in ("name", "status")},
+        status=person.status,
+    )
+    session.add(row)
+    session.flush()
+    _event(session, case, actor, "person_added", person_id=row.id)
+    audit.record(
+        session,
+        actor,
+        "person.add",
+        case_ref=case.ref,
+        entity="person",
+        entity_id=row.id,
+        after=audit.snapshot(row, PERSON_FIELDS, Person.RESTRICTED),
+    )
+    return row
+
+
+def get_person(case: Case, position: int) -> Person:
+    for person in case.people:
+        if person.position == position:
+            return person
+    raise UnknownPerson(ref=case.ref, position=position, count=len(case.people))
+
+
+def edit_person(
+    session: Session, actor: Actor, ref: str, position: int, **changes: object
+) -> Person:
+    """Change a person's fields; the audit shows restricted ones as 'changed'."""
+    require(actor, "coordinator", "editperson")
+    case = get_case(session, ref)
+    person = get_person(case, position)
+    unknown = set(changes) - set(PERSON_FIELDS) - {"status"}
+    if unknown:
+        raise InvalidValue(field=sorted(unknown)[0][:32], limit=0)
+    if "status" in changes:
+        return change_person_status(session, actor, ref, position, str(changes.pop("status")))
+    before = {f: getattr(person, f) for f in changes}
+    for field, value in changes.items():
+        setattr(person, field, value)
+    old, new = audit.changes(before, changes, Person.RESTRICTED)
+    audit.record(
+        session,
+        actor,
+        "person.edit",
+        case_ref=case.ref,
+        entity="person",
+        entity_id=person.id,
+        before=old,
+        after=new,
+    )
+    return person
+
+
+def change_person_status(
+    session: Session, actor: Actor, ref: str, position: int, status: str
+) -> Person:
+    require(actor, "coordinator", "status")
+    status = status.strip().lower()
+    if status not in PERSON_STATUSES:
+        raise UnknownStatus(status=status[:32], statuses=PERSON_STATUSES)
+    case = get_case(session, ref)
+    if case.status == "closed":
+        raise CaseClosed(ref=case.ref)
+    person = get_person(case, position)
+    before = person.status
+    person.status = status
+    _event(session, case, actor, "status_change", person_id=person.id, public_text=status)
+    audit.record(
+        session,
+        actor,
+        "person.status",
+        case_ref=case.ref,
+        entity="person",
+        entity_id=person.id,
+        before={"status": before},
+        after={"status": status},
+    )
+    return person
+
+
+def add_target(session: Session, actor: Actor, ref: str, target: TargetInput) -> CaseTarget:
+    require(actor, "coordinator", "addtarget")
+    case = get_case(session, ref)
+    if case.status == "closed":
+        raise CaseClosed(ref=case.ref)
+    if target.role not in TARGET_ROLES:
+        raise UnknownRole(role=target.role[:16], roles=TARGET_ROLES)
+    if target.email is not None and "@" not in target.email:
+        raise InvalidValue(field="email", limit=254)
+    row = Target(
+        title=_check_text("title", target.title, 200),
+        name=_check_text("name", target.name, 200),
+        country=_check_country(target.country),
+        institution=target.institution.strip(),
+        address=target.address.strip(),
+        email=target.email,
+        salutation=target.salutation.strip(),
+        language=target.language,
+    )
+    link = CaseTarget(case=case, target=row, role=target.role, position=len(case.case_targets) + 1)
+    session.add(link)
+    session.flush()
+    _event(session, case, actor, "target_added")
+    audit.record(
+        session,
+        actor,
+        "target.add",
+        case_ref=case.ref,
+        entity="target",
+        entity_id=row.id,
+        after={"title": row.title, "name": row.name, "role": target.role},
+    )
+    return link
+
+
+def set_deadline(
+    session: Session, actor: Actor, ref: str, deadline: datetime, now: datetime | None = None
+) -> Case:
+    require(actor, "coordinator", "deadline")
+    now = now or utcnow()
+    case = get_case(session, ref, for_update=True)
+    if case.status == "closed":
+        raise CaseClosed(ref=case.ref)
+    _check_deadline(deadline, now)
+    before = case.deadline
+    case.deadline = deadline
+    case.deadline_version += 1
+    case.updated_by = actor.user_id
+    _event(session, case, actor, "deadline_change", public_text=deadline.isoformat())
+    audit.record(
+        session,
+        actor,
+        "case.deadline",
+        case_ref=case.ref,
+        entity="case",
+        entity_id=case.id,
+        before={"deadline": before.isoformat() if before else None},
+        after={"deadline": deadline.isoformat()},
+    )
+    return case
+
+
+def _readiness(case: Case) -> list[str]:
+    missing = []
+    if not case.people:
+        missing.append("people")
+    if not case.case_targets:
+        missing.append("targets")
+    if case.deadline is None:
+        missing.append("deadline")
+    return missing
+
+
+def publish(session: Session, actor: Actor, ref: str, now: datetime | None = None) -> Alert:
+    """Make a draft active and queue its 'new' alert for every matching subscriber."""
+    require(actor, "coordinator", "publish")
+    now = now or utcnow()
+    case = get_case(session, ref, for_update=True)
+    if case.status == "closed":
+        raise CaseClosed(ref=case.ref)
+    if case.status == "active":
+        raise AlreadyPublished(ref=case.ref)
+    missing = _readiness(case)
+    if missing:
+        raise CaseNotReady(ref=case.ref, missing=missing)
+    _check_deadline(case.deadline, now)
+    case.status = "active"
+    case.published_at = now
+    case.last_update_at = now
+    case.updated_by = actor.user_id
+    _event(session, case, actor, "published")
+    alert = alerts.publish_alert(session, case, "new", actor=actor, now=now)
+    audit.record(
+        session,
+        actor,
+        "case.publish",
+        case_ref=case.ref,
+        entity="case",
+        entity_id=case.id,
+        before={"status": "draft"},
+        after={"status": "active", "alert_id": alert.id, "recipients": alert.recipients},
+    )
+    return alert
+
+
+def further_information(
+    session: Session,
+    actor: Actor,
+    ref: str,
+    text: str,
+    internal_note: str | None = None,
+    now: datetime | None = None,
+) -> Alert:
+    require(actor, "coordinator", "update")
+    now = now or utcnow()
+    case = get_case(session, ref, for_update=True)
+    if case.status != "active":
+        raise CaseClosed(ref=case.ref) if case.status == "closed" else CaseNotActive(ref=case.ref)
+    text = _check_text("text", text, 3000)
+    case.fi_count += 1
+    case.last_update_at = now
+    case.updated_by = actor.user_id
+    _event(
+        session, case, actor, "further_information", public_text=text, internal_note=internal_note
+    )
+    alert = alerts.publish_alert(
+        session, case, "further_information", actor=actor, now=now, text=text
+    )
+    audit.record(
+        session,
+        actor,
+        "case.update",
+        case_ref=case.ref,
+        entity="case",
+        entity_id=case.id,
+        after={"fi": case.fi_count, "alert_id": alert.id, "recipients": alert.recipients},
+    )
+    return alert
+
+
+def close(
+    session: Session, actor: Actor, ref: str, outcome: str, text: str, now: datetime | None = None
+) -> Alert:
+    require(actor, "coordinator", "close")
+    now = now or utcnow()
+    outcome = outcome.strip().lower()
+    if outcome not in OUTCOMES:
+        raise UnknownOutcome(outcome=outcome[:32], outcomes=OUTCOMES)
+    case = get_case(session, ref, for_update=True)
+    if case.status != "active":
+        raise CaseClosed(ref=case.ref) if case.status == "closed" else CaseNotActive(ref=case.ref)
+    text = _check_text("text", text, 3000)
+    case.status = "closed"
+    case.outcome = outcome
+    case.last_update_at = now
+    case.updated_by = actor.user_id
+    _event(session, case, actor, "closed", public_text=text)
+    alert = alerts.publish_alert(session, case, "closed", actor=actor, now=now, text=text)
+    audit.record(
+        session,
+        actor,
+        "case.close",
+        case_ref=case.ref,
+        entity="case",
+        entity_id=case.id,
+        before={"status": "active"},
+        after={"status": "closed", "outcome": outcome, "alert_id": alert.id},
+    )
+    return alert

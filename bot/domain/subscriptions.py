@@ -1,0 +1,127 @@
+"""Subscribers and what they follow: all cases, one case, a country or a theme."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bot.domain.errors import InvalidCountry, InvalidValue, NotSubscribed, UnknownTheme
+from bot.domain.vocab import THEMES, normalise_country
+from bot.store.models import SCOPE_KINDS, SUBSCRIBER_MODES, Delivery, Scope, Subscriber
+from bot.texts import normalise_language
+
+
+@dataclass(frozen=True)
+class FollowResult:
+    subscriber: Subscriber
+    kind: str
+    value: str
+    created: bool
+
+
+def get_subscriber(session: Session, chat_id: int) -> Subscriber | None:
+    return session.scalar(select(Subscriber).where(Subscriber.chat_id == chat_id))
+
+
+def ensure_subscriber(session: Session, chat_id: int, language: str | None = None) -> Subscriber:
+    """The subscriber for this chat, (re)activated: a person who writes to the bot is reachable."""
+    subscriber = get_subscriber(session, chat_id)
+    if subscriber is None:
+        subscriber = Subscriber(chat_id=chat_id, language=normalise_language(language))
+        session.add(subscriber)
+        session.flush()
+    elif subscriber.status != "active":
+        subscriber.status = "active"
+    return subscriber
+
+
+def _scope(session: Session, kind: str, value: str) -> tuple[str, str]:
+    from bot.domain.cases import visible_case
+
+    kind = kind.strip().lower()
+    if kind not in SCOPE_KINDS:
+        raise InvalidValue(field="scope", limit=0, allowed=SCOPE_KINDS)
+    if kind == "all":
+        return kind, "*"
+    if kind == "country":
+        country = normalise_country(value)
+        if country is None:
+            raise InvalidCountry(value=value.strip()[:8])
+        return kind, country
+    if kind == "theme":
+        theme = value.strip().lower()
+        if theme not in THEMES:
+            raise UnknownTheme(theme=theme[:40], themes=THEMES)
+        return kind, theme
+    return kind, visible_case(session, value).ref
+
+
+def follow(
+    session: Session, chat_id: int, kind: str, value: str = "*", language: str | None = None
+) -> FollowResult:
+    kind, value = _scope(session, kind, value)
+    subscriber = ensure_subscriber(session, chat_id, language)
+    existing = session.scalar(
+        select(Scope).where(
+            Scope.subscriber_id == subscriber.id, Scope.kind == kind, Scope.value == value
+        )
+    )
+    if existing is None:
+        session.add(Scope(subscriber_id=subscriber.id, kind=kind, value=value))
+    return FollowResult(subscriber, kind, value, created=existing is None)
+
+
+def unfollow(session: Session, chat_id: int, kind: str, value: str = "*") -> FollowResult:
+    kind, value = _scope(session, kind, value)
+    subscriber = get_subscriber(session, chat_id)
+    if subscriber is None:
+        raise NotSubscribed()
+    removed = session.execute(
+        delete(Scope).where(
+            Scope.subscriber_id == subscriber.id, Scope.kind == kind, Scope.value == value
+        )
+    ).rowcount
+    if not removed:
+        raise NotSubscribed()
+    return FollowResult(subscriber, kind, value, created=False)
+
+
+def scopes_of(session: Session, chat_id: int) -> list[Scope]:
+    subscriber = get_subscriber(session, chat_id)
+    if subscriber is None:
+        return []
+    return list(
+        session.scalars(
+            select(Scope)
+            .where(Scope.subscriber_id == subscriber.id)
+            .order_by(Scope.kind, Scope.value)
+        )
+    )
+
+
+def set_language(session: Session, chat_id: int, language: str) -> Subscriber:
+    subscriber = ensure_subscriber(session, chat_id)
+    subscriber.language = normalise_language(language)
+    return subscriber
+
+
+def set_mode(session: Session, chat_id: int, mode: str) -> Subscriber:
+    if mode not in SUBSCRIBER_MODES:
+        raise InvalidValue(field="mode", limit=0, allowed=SUBSCRIBER_MODES)
+    subscriber = ensure_subscriber(session, chat_id)
+    subscriber.mode = mode
+    return subscriber
+
+
+def erase(session: Session, chat_id: int) -> bool:
+    """/stop: forget the chat; actions survive as rows with no subscriber (anonymous counts)."""
+    subscriber = get_subscriber(session, chat_id)
+    if subscriber is None:
+        return False
+    session.execute(delete(Delivery).where(Delivery.subscriber_id == subscriber.id))
+    session.execute(delete(Scope).where(Scope.subscriber_id == subscriber.id))
+    session.delete(subscriber)
+    session.flush()
+    return True

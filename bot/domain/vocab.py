@@ -1,0 +1,51 @@
+"""The closed vocabularies of the domain: countries, themes, statuses, outcomes."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from babel import Locale
+
+THEMES = (
+    "detention",
+    "torture",
+    "surveillance",
+    "freedom_of_assembly",
+    "freedom_of_expression",
+    "fair_trial",
+    "death_in_custody",
+    "reprisals",
+    "political_prisoners",
+    "womens_rights",
+)
+
+# The case's country decides how a deadline typed by a coordinator is read.
+COUNTRY_TIMEZONES = {
+    "KZ": "Asia/Almaty",
+    "KG": "Asia/Bishkek",
+    "UZ": "Asia/Tashkent",
+    "TJ": "Asia/Dushanbe",
+    "TM": "Asia/Ashgabat",
+    "RU": "Europe/Moscow",
+    "BY": "Europe/Minsk",
+    "AZ": "Asia/Baku",
+    "GE": "Asia/Tbilisi",
+    "AM": "Asia/Yerevan",
+    "TR": "Europe/Istanbul",
+    "IR": "Asia/Tehran",
+    "CN": "Asia/Shanghai",
+}
+
+
+@lru_cache(maxsize=1)
+def countries() -> frozenset[str]:
+    return frozenset(code for code in Locale.parse("en").territories if len(code) == 2)
+
+
+def country_timezone(code: str) -> str:
+    return COUNTRY_TIMEZONES.get(code, "UTC")
+
+
+def normalise_country(code: str) -> str | None:
+    code = code.strip().upper()
+    return code if code in countries() else None

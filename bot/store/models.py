@@ -1,0 +1,371 @@
+"""The tables: every entity of DOMAIN.md, with the integrity rules the database itself enforces."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.store.types import RestrictedText, UTCDateTime
+
+CASE_STATUSES = ("draft", "active", "closed")
+OUTCOMES = ("released", "charges_dropped", "sentenced", "died_in_custody", "no_further_action")
+PERSON_STATUSES = (
+    "detained",
+    "under_surveillance",
+    "missing",
+    "at_risk",
+    "prosecuted",
+    "released",
+    "deceased",
+)
+TARGET_ROLES = ("primary", "copy")
+SCOPE_KINDS = ("all", "case", "country", "theme")
+SUBSCRIBER_MODES = ("immediate", "digest")
+SUBSCRIBER_STATUSES = ("active", "stopped", "blocked", "gone")
+ALERT_KINDS = ("new", "further_information", "deadline_reminder", "closed", "digest")
+DELIVERY_STATUSES = ("pending", "sent", "failed", "held")
+STAFF_ROLES = ("admin", "coordinator")
+ACTION_HOWS = ("email", "letter", "fax", "social", "other")
+LANGUAGES = ("en", "ru", "kk")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint(_in("status", CASE_STATUSES), name="status"),
+        CheckConstraint(f"outcome IS NULL OR {_in('outcome', OUTCOMES)}", name="outcome"),
+        CheckConstraint("status != 'closed' OR outcome IS NOT NULL", name="closed_has_outcome"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    background: Mapped[str] = mapped_column(Text, default="")
+    themes: Mapped[list[str]] = mapped_column(default=list)
+    languages: Mapped[list[str]] = mapped_column(default=list)
+    deadline: Mapped[datetime | None]
+    deadline_version: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    # internal: staff only
+    internal_index: Mapped[str | None] = mapped_column(String(64))
+    internal_notes: Mapped[str | None] = mapped_column(Text)
+    demo: Mapped[bool] = mapped_column(default=False)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None]
+    last_update_at: Mapped[datetime | None]
+    fi_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    people: Mapped[list[Person]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Person.position"
+    )
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseEvent.id"
+    )
+    case_targets: Mapped[list[CaseTarget]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseTarget.position"
+    )
+    letters: Mapped[list[ModelLetter]] = relationship(
+        back_populates="case", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"Case(id={self.id!r}, ref={self.ref!r}, status={self.status!r})"
+
+
+class Person(Base):
+    __tablename__ = "people"
+    __table_args__ = (
+        UniqueConstraint("case_id", "position", name="uq_people_case_position"),
+        CheckConstraint(_in("status", PERSON_STATUSES), name="status"),
+        CheckConstraint("group_size IS NULL OR group_size > 0", name="group_size"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    pronoun: Mapped[str | None] = mapped_column(String(16))
+    age: Mapped[int | None] = mapped_column(Integer)
+    occupation: Mapped[str | None] = mapped_column(String(200))
+    group_size: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(32), default="at_risk")
+    # restricted: encrypted at rest, never loaded unless asked for (deferred), staff only
+    whereabouts: Mapped[str | None] = mapped_column(RestrictedText, deferred=True)
+    family_contacts: Mapped[str | None] = mapped_column(RestrictedText, deferred=True)
+    sources: Mapped[str | None] = mapped_column(RestrictedText, deferred=True)
+    health: Mapped[str | None] = mapped_column(RestrictedText, deferred=True)
+    notes: Mapped[str | None] = mapped_column(RestrictedText, deferred=True)
+
+    case: Mapped[Case] = relationship(back_populates="people")
+
+    RESTRICTED = ("whereabouts", "family_contacts", "sources", "health", "notes")
+    PUBLIC = ("name", "pronoun", "age", "occupation", "group_size", "status")
+
+    def __repr__(self) -> str:
+        return f"Person(id={self.id!r}, case_id={self.case_id!r}, position={self.position!r})"
+
+
+class CaseEvent(Base):
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    public_text: Mapped[str | None] = mapped_column(Text)
+    internal_note: Mapped[str | None] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+    def __repr__(self) -> str:
+        return f"CaseEvent(id={self.id!r}, case_id={self.case_id!r}, kind={self.kind!r})"
+
+
+class Target(Base):
+    __tablename__ = "targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    institution: Mapped[str] = mapped_column(String(300), default="")
+    country: Mapped[str] = mapped_column(String(2))
+    address: Mapped[str] = mapped_column(Text, default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    salutation: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str] = mapped_column(String(8), default="en")
+
+    def __repr__(self) -> str:
+        return f"Target(id={self.id!r}, title={self.title!r})"
+
+
+class CaseTarget(Base):
+    __tablename__ = "case_targets"
+    __table_args__ = (CheckConstraint(_in("role", TARGET_ROLES), name="role"),)
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    target_id: Mapped[int] = mapped_column(
+        ForeignKey("targets.id", ondelete="RESTRICT"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(8), default="primary")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    case: Mapped[Case] = relationship(back_populates="case_targets")
+    target: Mapped[Target] = relationship()
+
+    def __repr__(self) -> str:
+        return f"CaseTarget(case_id={self.case_id!r}, target_id={self.target_id!r})"
+
+
+class ModelLetter(Base):
+    __tablename__ = "model_letters"
+    __table_args__ = (UniqueConstraint("case_id", "language", name="uq_model_letters_case_lang"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(8))
+    body: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="letters")
+
+    def __repr__(self) -> str:
+        return f"ModelLetter(case_id={self.case_id!r}, language={self.language!r})"
+
+
+class Subscriber(Base):
+    __tablename__ = "subscribers"
+    __table_args__ = (
+        CheckConstraint(_in("mode", SUBSCRIBER_MODES), name="mode"),
+        CheckConstraint(_in("status", SUBSCRIBER_STATUSES), name="status"),
+        CheckConstraint("digest_hour >= 0 AND digest_hour < 24", name="digest_hour"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    mode: Mapped[str] = mapped_column(String(16), default="immediate")
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    digest_hour: Mapped[int] = mapped_column(Integer, default=9)
+    signature: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    scopes: Mapped[list[Scope]] = relationship(
+        back_populates="subscriber", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def __repr__(self) -> str:
+        return f"Subscriber(id={self.id!r}, status={self.status!r})"
+
+
+class Scope(Base):
+    """One thing a subscriber follows: all cases, one case, a country or a theme."""
+
+    __tablename__ = "scopes"
+    __table_args__ = (
+        UniqueConstraint("subscriber_id", "kind", "value", name="uq_scopes_subscriber_kind_value"),
+        CheckConstraint(_in("kind", SCOPE_KINDS), name="kind"),
+        Index("ix_scopes_kind_value", "kind", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))
+    value: Mapped[str] = mapped_column(String(64), default="*")
+
+    subscriber: Mapped[Subscriber] = relationship(back_populates="scopes")
+
+    def __repr__(self) -> str:
+        return f"Scope(subscriber_id={self.subscriber_id!r}, {self.kind}={self.value!r})"
+
+
+class Action(Base):
+    """'I took action'. After erasure the row stays with no subscriber: an anonymous count."""
+
+    __tablename__ = "actions"
+    __table_args__ = (
+        UniqueConstraint("case_id", "subscriber_id", name="uq_actions_case_subscriber"),
+        CheckConstraint(_in("how", ACTION_HOWS), name="how"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="SET NULL")
+    )
+    how: Mapped[str] = mapped_column(String(16), default="other")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"Action(case_id={self.case_id!r}, subscriber_id={self.subscriber_id!r})"
+
+
+class Alert(Base):
+    __tablename__ = "alerts"
+    __table_args__ = (CheckConstraint(_in("kind", ALERT_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    # texts per language, rendered at publish time: {"en": "...", "ru": "..."}
+    texts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # makes scheduled alerts idempotent, e.g. "reminder:KZ-2026-001:v2:6h"
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+
+    def __repr__(self) -> str:
+        return f"Alert(id={self.id!r}, case_id={self.case_id!r}, kind={self.kind!r})"
+
+
+class Delivery(Base):
+    """The outbox: one row per (alert, subscriber), written before any request is made."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "subscriber_id", name="uq_deliveries_alert_subscriber"),
+        CheckConstraint(_in("status", DELIVERY_STATUSES), name="status"),
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"Delivery(id={self.id!r}, alert_id={self.alert_id!r}, status={self.status!r})"
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    __table_args__ = (CheckConstraint(_in("role", STAFF_ROLES), name="role"),)
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    role: Mapped[str] = mapped_column(String(16))
+    granted_by: Mapped[int | None] = mapped_column(BigInteger)
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"Staff(user_id={self.user_id!r}, role={self.role!r})"
+
+
+class AuditEvent(Base):
+    """Append-only. Restricted values never appear here: they are written as 'changed'."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(64))
+    case_ref: Mapped[str | None] = mapped_column(String(32), index=True)
+    entity: Mapped[str | None] = mapped_column(String(32))
+    entity_id: Mapped[int | None] = mapped_column(BigInteger)
+    allowed: Mapped[bool] = mapped_column(default=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    def __repr__(self) -> str:
+        return f"AuditEvent(id={self.id!r}, action={self.action!r}, case_ref={self.case_ref!r})"
