@@ -410,11 +410,8 @@ def _readiness(case: Case) -> list[str]:
     return missing
 
 
-def publish(session: Session, actor: Actor, ref: str, now: datetime | None = None) -> Alert:
-    """Make a draft active and queue its 'new' alert for every matching subscriber."""
-    require(actor, "coordinator", "publish")
-    now = now or utcnow()
-    case = get_case(session, ref, for_update=True)
+def check_publishable(case: Case, now: datetime) -> None:
+    """Why a case cannot be published yet, as a DomainError; None when it can."""
     if case.status == "closed":
         raise CaseClosed(ref=case.ref)
     if case.status == "active":
@@ -423,6 +420,21 @@ def publish(session: Session, actor: Actor, ref: str, now: datetime | None = Non
     if missing:
         raise CaseNotReady(ref=case.ref, missing=missing)
     _check_deadline(case.deadline, now)
+
+
+def check_active(case: Case) -> None:
+    if case.status == "closed":
+        raise CaseClosed(ref=case.ref)
+    if case.status != "active":
+        raise CaseNotActive(ref=case.ref)
+
+
+def publish(session: Session, actor: Actor, ref: str, now: datetime | None = None) -> Alert:
+    """Make a draft active and queue its 'new' alert for every matching subscriber."""
+    require(actor, "coordinator", "publish")
+    now = now or utcnow()
+    case = get_case(session, ref, for_update=True)
+    check_publishable(case, now)
     case.status = "active"
     case.published_at = now
     case.last_update_at = now
@@ -453,8 +465,7 @@ def further_information(
     require(actor, "coordinator", "update")
     now = now or utcnow()
     case = get_case(session, ref, for_update=True)
-    if case.status != "active":
-        raise CaseClosed(ref=case.ref) if case.status == "closed" else CaseNotActive(ref=case.ref)
+    check_active(case)
     text = _check_text("text", text, 3000)
     case.fi_count += 1
     case.last_update_at = now
@@ -486,8 +497,7 @@ def close(
     if outcome not in OUTCOMES:
         raise UnknownOutcome(outcome=outcome[:32], outcomes=OUTCOMES)
     case = get_case(session, ref, for_update=True)
-    if case.status != "active":
-        raise CaseClosed(ref=case.ref) if case.status == "closed" else CaseNotActive(ref=case.ref)
+    check_active(case)
     text = _check_text("text", text, 3000)
     case.status = "closed"
     case.outcome = outcome

@@ -11,6 +11,9 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # Statement parameters may hold message texts or restricted values: keep them out of
+    # exception messages and logs.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):

@@ -1,0 +1,44 @@
+"""Inline button presses: `verb:arg` routed to handlers; anything else has expired."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.telegram.dispatch import ExpiredButton, Handler, run_handler, send, services_of
+from bot.telegram.handlers import coordinator, subscriber
+
+# verb → (role needed, handler)
+ROUTES: dict[str, tuple[str | None, Handler]] = {
+    "cases": (None, subscriber.button_cases),
+    "case": (None, subscriber.button_case),
+    "follow": (None, subscriber.button_follow),
+    "acted": (None, subscriber.button_acted),
+    "lang": (None, subscriber.set_language),
+    "mode": (None, subscriber.set_mode),
+    "ok": ("coordinator", coordinator.confirm),
+    "no": ("coordinator", coordinator.cancel),
+}
+
+
+def register(verb: str, role: str | None, handler: Handler) -> None:
+    """For features that add their own buttons (letters)."""
+    ROUTES[verb] = (role, handler)
+
+
+def _expired(_ctx: object) -> None:
+    raise ExpiredButton
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None or update.effective_user is None:
+        return
+    verb, *args = (query.data or "").split(":")
+    role, handler = ROUTES.get(verb, (None, _expired))
+    replies = run_handler(
+        services_of(context), update, context, f"button.{verb}"[:40], role, handler, args, ""
+    )
+    await query.answer(next((r.toast for r in replies if r.toast), None))
+    if query.message is not None and hasattr(query.message, "reply_text"):
+        await send(query.message, replies)  # type: ignore[arg-type]

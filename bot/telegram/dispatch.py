@@ -1,0 +1,175 @@
+"""The one path every command and button takes: parse, open a transaction, call the domain,
+turn the outcome into replies, send them after the commit.
+
+Handlers are plain functions `(Ctx) -> Reply | list[Reply]`; they never touch Telegram.
+A refusal (NotAllowed) is audited in its own transaction, since the command's is rolled back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+from telegram import Message, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot.domain import audit, subscriptions
+from bot.domain.errors import DomainError, NotAllowed
+from bot.domain.staff import Actor, actor_for, require
+from bot.store.models import utcnow
+from bot.telegram.commands import set_staff_menu
+from bot.telegram.reply import Reply, split
+from bot.texts import normalise_language, render
+
+log = logging.getLogger("uabot.telegram")
+
+
+@dataclass
+class Services:
+    """What handlers need, kept in application.bot_data['services']."""
+
+    sessions: sessionmaker[Session]
+    clock: Callable[[], datetime] = utcnow
+
+
+@dataclass
+class Ctx:
+    session: Session
+    actor: Actor
+    user_id: int
+    chat_id: int
+    private: bool
+    lang: str
+    args: list[str]
+    rest: str
+    now: datetime
+    user_data: dict[str, Any] = field(default_factory=dict)
+
+    def usage(self, command: str, problem: str | None = None) -> Usage:
+        return Usage(command, problem)
+
+
+class Usage(Exception):
+    """Wrong or missing arguments: answered with the command's usage template."""
+
+    def __init__(self, command: str, problem: str | None = None) -> None:
+        super().__init__(command)
+        self.command = command
+        self.problem = problem
+
+    def reply(self, lang: str) -> Reply:
+        return Reply.page(f"usage/{self.command}.html", lang, problem=self.problem)
+
+
+class ExpiredButton(Exception):
+    """Callback data from an old message, or crafted by hand."""
+
+
+Handler = Callable[[Ctx], Reply | Sequence[Reply] | None]
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return context.application.bot_data["services"]
+
+
+def _language(session: Session, chat_id: int, fallback: str | None) -> str:
+    subscriber = subscriptions.get_subscriber(session, chat_id)
+    return subscriber.language if subscriber else normalise_language(fallback)
+
+
+def run_handler(
+    services: Services,
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    name: str,
+    role: str | None,
+    fn: Handler,
+    args: list[str],
+    rest: str,
+) -> list[Reply]:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:  # channel posts and the like: nothing to answer
+        return []
+    lang = normalise_language(user.language_code)
+    try:
+        with services.sessions.begin() as session:
+            lang = _language(session, chat.id, user.language_code)
+            ctx = Ctx(
+                session,
+                actor_for(session, user.id),
+                user.id,
+                chat.id,
+                chat.type == "private",
+                lang,
+                args,
+                rest,
+                services.clock(),
+                context.user_data if context.user_data is not None else {},
+            )
+            if role:
+                require(ctx.actor, role, name)
+            result = fn(ctx)
+    except NotAllowed as exc:
+        _audit_refusal(services, user.id, name, args)
+        return [Reply.plain(exc.message(lang))]
+    except DomainError as exc:
+        return [Reply.plain(exc.message(lang))]
+    except Usage as exc:
+        return [exc.reply(lang)]
+    except ExpiredButton:
+        return [Reply(render("bot/expired.html", lang), toast=render("bot/expired.txt", lang))]
+    if result is None:
+        return []
+    return [result] if isinstance(result, Reply) else list(result)
+
+
+def _audit_refusal(services: Services, user_id: int, name: str, args: list[str]) -> None:
+    # Only the command and a reference-looking first argument: never free text.
+    ref = args[0][:32].upper() if args and "-" in args[0] else None
+    with services.sessions.begin() as session:
+        audit.record(session, Actor(user_id), f"refused.{name}", case_ref=ref, allowed=False)
+
+
+async def send(message: Message, replies: Sequence[Reply]) -> None:
+    for reply in replies:
+        if reply.menu_for is not None:
+            await set_staff_menu(message.get_bot(), *reply.menu_for)
+        if reply.document is not None:
+            name, data = reply.document
+            await message.reply_document(document=data, filename=name)
+            continue
+        chunks = split(reply.html)
+        for i, chunk in enumerate(chunks):
+            markup = reply.markup() if i == len(chunks) - 1 else None
+            if reply.edit and len(chunks) == 1:
+                await message.edit_text(chunk, parse_mode=ParseMode.HTML, reply_markup=markup)
+            else:
+                await message.reply_text(chunk, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+def command(name: str, *, role: str | None = None) -> Callable[[Handler], Callback]:
+    """Wire a handler to a /command: arguments split on whitespace, `rest` is the raw tail."""
+
+    def decorate(fn: Handler) -> Callback:
+        async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            message = update.effective_message
+            if message is None or update.effective_user is None:
+                return
+            text = message.text or ""
+            parts = text.split(maxsplit=1)
+            rest = parts[1].strip() if len(parts) > 1 else ""
+            replies = run_handler(
+                services_of(context), update, context, name, role, fn, rest.split(), rest
+            )
+            await send(message, replies)
+
+        callback.__name__ = f"cmd_{name}"
+        return callback
+
+    return decorate

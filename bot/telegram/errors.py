@@ -1,0 +1,25 @@
+"""The one error handler: log the failure without message contents, apologise to the user."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.texts import normalise_language, render
+
+log = logging.getLogger("uabot.telegram")
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    error = context.error
+    # exc_info carries the traceback but not the update: user text never reaches the log.
+    log.error("handler failed: %s", type(error).__name__, exc_info=error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    user = update.effective_user
+    lang = normalise_language(user.language_code if user else None)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    await context.bot.send_message(update.effective_chat.id, render("bot/failed.html", lang))

@@ -1,0 +1,231 @@
+"""Coordinator and admin commands. Roles are checked by the dispatcher *and* the domain.
+
+Anything that alerts subscribers (/publish, /update, /close) first shows the exact alert and
+waits for a Confirm press; the pending request lives in user_data under a random token, so a
+stale or forged button finds nothing and is told it expired.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from typing import Any
+
+from bot.domain import actions, alerts, audit, cases, staff
+from bot.domain.cases import PersonInput, TargetInput
+from bot.domain.timeutil import parse_local_deadline
+from bot.store.models import OUTCOMES, PERSON_STATUSES, TARGET_ROLES
+from bot.telegram.dispatch import Ctx, ExpiredButton, Usage
+from bot.telegram.keyboards import confirm_buttons
+from bot.telegram.reply import Reply
+
+PENDING = "pending"
+MAX_PENDING = 20
+
+
+def _need(ctx: Ctx, command: str, count: int) -> list[str]:
+    if len(ctx.args) < count:
+        raise Usage(command)
+    return ctx.args
+
+
+def _tail(ctx: Ctx, skip: int) -> str:
+    """The raw text after the first `skip` arguments, whitespace and line breaks kept."""
+    rest = ctx.rest
+    for _ in range(skip):
+        rest = rest.lstrip().split(maxsplit=1)[1] if len(rest.split(maxsplit=1)) > 1 else ""
+    return rest.strip()
+
+
+def add_person(ctx: Ctx) -> Reply:
+    ref, status = _need(ctx, "addperson", 3)[:2]
+    if status.lower() not in PERSON_STATUSES:
+        raise Usage("addperson", "status")
+    person = cases.add_person(
+        ctx.session, ctx.actor, ref, PersonInput(name=_tail(ctx, 2), status=status.lower())
+    )
+    return Reply.page(
+        "bot/person_added.html",
+        ctx.lang,
+        ref=person.case.ref,
+        position=person.position,
+        name=person.name,
+    )
+
+
+def add_target(ctx: Ctx) -> Reply:
+    ref, role = _need(ctx, "addtarget", 3)[:2]
+    fields = [f.strip() for f in _tail(ctx, 2).split(";")]
+    if role.lower() not in TARGET_ROLES or len(fields) < 2 or not all(fields[:2]):
+        raise Usage("addtarget")
+    case = cases.get_case(ctx.session, ref)
+    title, name, email, institution, salutation = ([*fields, "", "", ""])[:5]
+    link = cases.add_target(
+        ctx.session,
+        ctx.actor,
+        ref,
+        TargetInput(
+            title=title,
+            name=name,
+            email=email or None,
+            institution=institution,
+            salutation=salutation or title,
+            country=case.country,
+            role=role.lower(),
+        ),
+    )
+    return Reply.page(
+        "bot/target_added.html",
+        ctx.lang,
+        ref=case.ref,
+        title=link.target.title,
+        name=link.target.name,
+        role=link.role,
+    )
+
+
+def deadline(ctx: Ctx) -> Reply:
+    args = _need(ctx, "deadline", 2)
+    if len(args) > 3:
+        raise Usage("deadline")
+    case = cases.get_case(ctx.session, args[0])
+    when = parse_local_deadline(args[1], args[2] if len(args) > 2 else None, case.timezone)
+    case = cases.set_deadline(ctx.session, ctx.actor, case.ref, when, now=ctx.now)
+    return Reply.page(
+        "bot/deadline_set.html", ctx.lang, ref=case.ref, deadline=case.deadline, tz=case.timezone
+    )
+
+
+def status(ctx: Ctx) -> Reply:
+    args = _need(ctx, "status", 3)
+    if len(args) != 3 or not args[1].isdigit():
+        raise Usage("status")
+    person = cases.change_person_status(ctx.session, ctx.actor, args[0], int(args[1]), args[2])
+    return Reply.page(
+        "bot/status_set.html",
+        ctx.lang,
+        ref=person.case.ref,
+        position=person.position,
+        name=person.name,
+        status=person.status,
+    )
+
+
+def _ask_confirmation(ctx: Ctx, request: dict[str, Any], alert_html: str) -> Reply:
+    pending: dict[str, dict[str, Any]] = ctx.user_data.setdefault(PENDING, {})
+    while len(pending) >= MAX_PENDING:
+        pending.pop(next(iter(pending)))
+    token = secrets.token_urlsafe(9)
+    pending[token] = request
+    return Reply.page(
+        "bot/confirm.html",
+        ctx.lang,
+        confirm_buttons(ctx.lang, token),
+        alert=alert_html,
+        op=request["op"],
+        ref=request["ref"],
+    )
+
+
+def publish(ctx: Ctx) -> Reply:
+    ref = _need(ctx, "publish", 1)[0]
+    case = cases.get_case(ctx.session, ref)
+    cases.check_publishable(case, ctx.now)
+    return _ask_confirmation(
+        ctx, {"op": "publish", "ref": case.ref}, alerts.preview(case, "new", ctx.lang)
+    )
+
+
+def update(ctx: Ctx) -> Reply:
+    ref = _need(ctx, "update", 2)[0]
+    case = cases.get_case(ctx.session, ref)
+    cases.check_active(case)
+    text = _tail(ctx, 1)
+    return _ask_confirmation(
+        ctx,
+        {"op": "update", "ref": case.ref, "text": text},
+        alerts.preview(case, "further_information", ctx.lang, text),
+    )
+
+
+def close(ctx: Ctx) -> Reply:
+    ref, outcome = _need(ctx, "close", 3)[:2]
+    if outcome.lower() not in OUTCOMES:
+        raise Usage("close", "outcome")
+    case = cases.get_case(ctx.session, ref)
+    cases.check_active(case)
+    text = _tail(ctx, 2)
+    return _ask_confirmation(
+        ctx,
+        {"op": "close", "ref": case.ref, "outcome": outcome.lower(), "text": text},
+        alerts.preview(case, "closed", ctx.lang, text, outcome=outcome.lower()),
+    )
+
+
+def confirm(ctx: Ctx) -> Reply:
+    request = _take_pending(ctx)
+    ref = request["ref"]
+    if request["op"] == "publish":
+        alert = cases.publish(ctx.session, ctx.actor, ref, now=ctx.now)
+    elif request["op"] == "update":
+        alert = cases.further_information(ctx.session, ctx.actor, ref, request["text"], now=ctx.now)
+    else:
+        alert = cases.close(
+            ctx.session, ctx.actor, ref, request["outcome"], request["text"], now=ctx.now
+        )
+    return Reply(
+        Reply.page(
+            "bot/queued.html", ctx.lang, ref=ref, op=request["op"], recipients=alert.recipients
+        ).html,
+        edit=True,
+    )
+
+
+def cancel(ctx: Ctx) -> Reply:
+    request = _take_pending(ctx)
+    return Reply(Reply.page("bot/cancelled.html", ctx.lang, ref=request["ref"]).html, edit=True)
+
+
+def _take_pending(ctx: Ctx) -> dict[str, Any]:
+    if len(ctx.args) != 1:
+        raise ExpiredButton
+    request = ctx.user_data.get(PENDING, {}).pop(ctx.args[0], None)
+    if request is None:
+        raise ExpiredButton
+    return request
+
+
+def stats(ctx: Ctx) -> Reply:
+    ref = _need(ctx, "stats", 1)[0]
+    return Reply.page("bot/stats.html", ctx.lang, stats=actions.case_stats(ctx.session, ref))
+
+
+def audit_log(ctx: Ctx) -> Reply:
+    ref = _need(ctx, "audit", 1)[0]
+    case = cases.get_case(ctx.session, ref)
+    return Reply.page(
+        "bot/audit.html", ctx.lang, ref=case.ref, events=audit.for_case(ctx.session, case.ref)
+    )
+
+
+def _user_id(ctx: Ctx, command: str) -> int:
+    raw = _need(ctx, command, 1)[0]
+    if not raw.isdigit():
+        raise Usage(command)
+    return int(raw)
+
+
+def grant(ctx: Ctx) -> Reply:
+    user_id = _user_id(ctx, "grant")
+    if len(ctx.args) != 2:
+        raise Usage("grant")
+    row = staff.grant(ctx.session, ctx.actor, user_id, ctx.args[1].lower())
+    reply = Reply.page("bot/granted.html", ctx.lang, user_id=user_id, role=row.role)
+    return replace(reply, menu_for=(user_id, row.role))
+
+
+def revoke(ctx: Ctx) -> Reply:
+    user_id = _user_id(ctx, "revoke")
+    removed = staff.revoke(ctx.session, ctx.actor, user_id)
+    reply = Reply.page("bot/revoked.html", ctx.lang, user_id=user_id, removed=removed)
+    return replace(reply, menu_for=(user_id, None))

@@ -1,0 +1,170 @@
+"""Subscriber commands and buttons: thin, each parses, calls the domain and picks a template."""
+
+from __future__ import annotations
+
+from bot.domain import actions, cases, subscriptions
+from bot.domain.errors import UnknownCase
+from bot.domain.views import public_case
+from bot.store.models import SUBSCRIBER_MODES
+from bot.telegram.dispatch import Ctx, ExpiredButton, Usage
+from bot.telegram.keyboards import case_buttons, cases_page_buttons, language_buttons, mode_buttons
+from bot.telegram.reply import Reply
+from bot.texts import LANGUAGES
+
+PAGE_SIZE = 5
+FOLLOW_KINDS = {"all": "all", "country": "country", "theme": "theme"}
+
+
+def start(ctx: Ctx) -> Reply:
+    subscriptions.ensure_subscriber(ctx.session, ctx.chat_id, ctx.lang)
+    return Reply.page("bot/start.html", ctx.lang, language_buttons())
+
+
+def help_(ctx: Ctx) -> Reply:
+    return Reply.page("bot/help.html", ctx.lang, staff=ctx.actor.role)
+
+
+def cases_page(ctx: Ctx, page: int = 0, *, edit: bool = False) -> Reply:
+    total = cases.count_cases(ctx.session)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    rows = cases.list_cases(ctx.session, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+    views = [public_case(c) for c in rows]
+    return Reply(
+        Reply.page(
+            "bot/cases.html", ctx.lang, cases=views, page=page + 1, pages=pages, total=total
+        ).html,
+        cases_page_buttons(ctx.lang, views, page, pages),
+        edit=edit,
+    )
+
+
+def list_cases(ctx: Ctx) -> Reply:
+    if ctx.args and not ctx.args[0].isdigit():
+        raise Usage("cases")
+    return cases_page(ctx, int(ctx.args[0]) - 1 if ctx.args else 0)
+
+
+def _ref(ctx: Ctx, command: str) -> str:
+    if not ctx.args:
+        raise Usage(command)
+    return ctx.args[0]
+
+
+def show_case(ctx: Ctx, ref: str | None = None) -> Reply:
+    ref = ref or _ref(ctx, "case")
+    staff_view = ctx.actor.is_staff
+    case = cases.get_case(ctx.session, ref) if staff_view else cases.visible_case(ctx.session, ref)
+    tally = actions.tally(ctx.session, case.id)
+    return Reply.page(
+        "bot/case.html",
+        ctx.lang,
+        case_buttons(ctx.lang, case.ref),
+        case=public_case(case),
+        tally=tally,
+        staff=staff_view and ctx.private,
+        internal_index=case.internal_index if staff_view and ctx.private else None,
+    )
+
+
+def _scope(ctx: Ctx, command: str) -> tuple[str, str]:
+    if not ctx.args:
+        raise Usage(command)
+    first = ctx.args[0].lower()
+    if first == "all":
+        return "all", "*"
+    if first in FOLLOW_KINDS:
+        if len(ctx.args) < 2:
+            raise Usage(command)
+        return first, ctx.args[1]
+    return "case", ctx.args[0]
+
+
+def follow(ctx: Ctx, ref: str | None = None) -> Reply:
+    kind, value = ("case", ref) if ref else _scope(ctx, "follow")
+    result = subscriptions.follow(ctx.session, ctx.chat_id, kind, value, ctx.lang)
+    return Reply.page(
+        "bot/followed.html", ctx.lang, kind=result.kind, value=result.value, created=result.created
+    )
+
+
+def unfollow(ctx: Ctx) -> Reply:
+    kind, value = _scope(ctx, "unfollow")
+    result = subscriptions.unfollow(ctx.session, ctx.chat_id, kind, value)
+    return Reply.page("bot/unfollowed.html", ctx.lang, kind=result.kind, value=result.value)
+
+
+def mine(ctx: Ctx) -> Reply:
+    scopes = subscriptions.scopes_of(ctx.session, ctx.chat_id)
+    subscriber = subscriptions.get_subscriber(ctx.session, ctx.chat_id)
+    return Reply.page(
+        "bot/mine.html",
+        ctx.lang,
+        scopes=scopes,
+        mode=subscriber.mode if subscriber else "immediate",
+    )
+
+
+def acted(ctx: Ctx, ref: str | None = None) -> Reply:
+    ref = ref or _ref(ctx, "acted")
+    result = actions.record_action(ctx.session, ctx.chat_id, ref, now=ctx.now)
+    return Reply.page(
+        "bot/acted.html", ctx.lang, ref=result.case_ref, created=result.created, tally=result.tally
+    )
+
+
+def settings(ctx: Ctx) -> Reply:
+    subscriber = subscriptions.ensure_subscriber(ctx.session, ctx.chat_id, ctx.lang)
+    buttons = language_buttons() + mode_buttons(ctx.lang)
+    return Reply.page(
+        "bot/settings.html", ctx.lang, buttons, language=subscriber.language, mode=subscriber.mode
+    )
+
+
+def set_language(ctx: Ctx) -> Reply:
+    if len(ctx.args) != 1 or ctx.args[0] not in LANGUAGES:
+        raise ExpiredButton
+    subscriber = subscriptions.set_language(ctx.session, ctx.chat_id, ctx.args[0])
+    return Reply.page("bot/language_set.html", subscriber.language)
+
+
+def set_mode(ctx: Ctx) -> Reply:
+    if len(ctx.args) != 1 or ctx.args[0] not in SUBSCRIBER_MODES:
+        raise ExpiredButton
+    subscriber = subscriptions.set_mode(ctx.session, ctx.chat_id, ctx.args[0])
+    return Reply.page("bot/mode_set.html", ctx.lang, mode=subscriber.mode)
+
+
+def stop(ctx: Ctx) -> Reply:
+    erased = subscriptions.erase(ctx.session, ctx.chat_id)
+    return Reply.page("bot/stopped.html", ctx.lang, erased=erased)
+
+
+# Buttons: args come from callback data, already split on ":".
+
+
+def button_cases(ctx: Ctx) -> Reply:
+    if len(ctx.args) != 1 or not ctx.args[0].isdigit():
+        raise ExpiredButton
+    return cases_page(ctx, int(ctx.args[0]), edit=True)
+
+
+def _button_ref(ctx: Ctx) -> str:
+    if len(ctx.args) != 1 or not cases.REF_PATTERN.match(ctx.args[0]):
+        raise ExpiredButton
+    return ctx.args[0]
+
+
+def button_case(ctx: Ctx) -> Reply:
+    try:
+        return show_case(ctx, _button_ref(ctx))
+    except UnknownCase:
+        raise ExpiredButton from None
+
+
+def button_follow(ctx: Ctx) -> Reply:
+    return follow(ctx, _button_ref(ctx))
+
+
+def button_acted(ctx: Ctx) -> Reply:
+    return acted(ctx, _button_ref(ctx))
