@@ -319,7 +319,8 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("alert_id", "subscriber_id", name="uq_deliveries_alert_subscriber"),
         CheckConstraint(_in("status", DELIVERY_STATUSES), name="status"),
-        Index("ix_deliveries_due", "status", "next_attempt_at"),
+        # The sender's claim query walks this in order: id breaks ties within one fan-out.
+        Index("ix_deliveries_due", "status", "next_attempt_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -333,6 +334,9 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     sent_at: Mapped[datetime | None]
+    # Set while a sender holds the row (claimed, outcome not yet committed). The sender that
+    # takes over from a crashed one clears it: those rows are the only ones sent twice.
+    claimed_at: Mapped[datetime | None]
 
     def __repr__(self) -> str:
         return f"Delivery(id={self.id!r}, alert_id={self.alert_id!r}, status={self.status!r})"
