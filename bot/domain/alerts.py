@@ -58,7 +58,9 @@ def fan_out(
     result = session.execute(
         insert(Delivery).from_select(
             ["alert_id", "subscriber_id", "status", "attempts", "next_attempt_at"], rows
-        )
+        ),
+        # SQLAlchemy keeps an INSERT's rowcount only when asked: psycopg would report -1.
+        execution_options={"preserve_rowcount": True},
     )
     return result.rowcount
 

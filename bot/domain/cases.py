@@ -248,10 +248,7 @@ def add_person(session: Session, actor: Actor, ref: str, person: PersonInput) ->
         raise CaseClosed(ref=case.ref)
     if person.status not in PERSON_STATUSES:
         raise UnknownStatus(status=person.status[:32], statuses=PERSON_STATUSES)
-    if person.age is not None and not 0 < person.age < 130:
-        raise InvalidValue(field="age", limit=130)
-    if person.group_size is not None and person.group_size < 1:
-        raise InvalidValue(field="group_size", limit=1)
+    _check_counts(person.age, person.group_size)
     row = Person(
         case=case,
         position=max((p.position for p in case.people), default=0) + 1,
@@ -281,18 +278,42 @@ def get_person(case: Case, position: int) -> Person:
     raise UnknownPerson(ref=case.ref, position=position, count=len(case.people))
 
 
+def _check_counts(age: object, group_size: object) -> None:
+    if age is not None and not (isinstance(age, int) and 0 < age < 130):
+        raise InvalidValue(field="age", limit=130)
+    if group_size is not None and not (isinstance(group_size, int) and group_size >= 1):
+        raise InvalidValue(field="group_size", limit=1)
+
+
+def _check_person_changes(changes: dict[str, object]) -> dict[str, object]:
+    """The changes, checked as add_person checks them, before anything is applied."""
+    unknown = set(changes) - set(PERSON_FIELDS)
+    if unknown:
+        raise InvalidValue(field=sorted(unknown)[0][:32], limit=0)
+    if "status" in changes:
+        status = str(changes["status"]).strip().lower()
+        if status not in PERSON_STATUSES:
+            raise UnknownStatus(status=status[:32], statuses=PERSON_STATUSES)
+    _check_counts(changes.get("age"), changes.get("group_size"))
+    if "name" in changes:
+        return {**changes, "name": _check_text("name", str(changes["name"] or ""), 200)}
+    return changes
+
+
 def edit_person(
     session: Session, actor: Actor, ref: str, position: int, **changes: object
 ) -> Person:
     """Change a person's fields; the audit shows restricted ones as 'changed'."""
     require(actor, "coordinator", "editperson")
     case = get_case(session, ref)
+    if case.status == "closed":
+        raise CaseClosed(ref=case.ref)
     person = get_person(case, position)
-    unknown = set(changes) - set(PERSON_FIELDS) - {"status"}
-    if unknown:
-        raise InvalidValue(field=sorted(unknown)[0][:32], limit=0)
+    changes = _check_person_changes(changes)
     if "status" in changes:
-        return change_person_status(session, actor, ref, position, str(changes.pop("status")))
+        change_person_status(session, actor, ref, position, str(changes.pop("status")))
+    if not changes:
+        return person
     before = {f: getattr(person, f) for f in changes}
     for field, value in changes.items():
         setattr(person, field, value)

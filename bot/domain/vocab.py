@@ -37,9 +37,14 @@ COUNTRY_TIMEZONES = {
 }
 
 
+# CLDR names these two-letter regions too, but none is a country a case can be about.
+NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
+
+
 @lru_cache(maxsize=1)
 def countries() -> frozenset[str]:
-    return frozenset(code for code in Locale.parse("en").territories if len(code) == 2)
+    territories = Locale.parse("en").territories
+    return frozenset(code for code in territories if len(code) == 2) - NOT_COUNTRIES
 
 
 def country_timezone(code: str) -> str:
