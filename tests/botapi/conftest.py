@@ -1,0 +1,25 @@
+"""A fresh local Bot API server per test, and python-telegram-bot's real Bot talking to it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from telegram import Bot
+
+from bot.botapi.testing import RunningServer, run_server
+
+TOKEN = "123456:TEST-token"
+BOT_ID = 123456
+
+
+@pytest.fixture
+def server() -> Iterator[RunningServer]:
+    with run_server() as running:
+        yield running
+
+
+@pytest.fixture
+async def bot(server: RunningServer) -> AsyncIterator[Bot]:
+    async with Bot(TOKEN, base_url=server.base_url, base_file_url=server.base_file_url) as tg:
+        yield tg
