@@ -3,6 +3,7 @@ written by one set-based INSERT … SELECT in the caller's transaction. Nothing 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import and_, exists, false, insert, literal, or_, select
@@ -19,6 +20,14 @@ from bot.texts import render
 def render_texts(case: Case, kind: str, text: str | None = None) -> dict[str, str]:
     view = public_case(case)
     return {lang: render(f"alerts/{kind}.html", lang, case=view, text=text) for lang in LANGUAGES}
+
+
+def preview(case: Case, kind: str, lang: str, text: str | None = None, **changes: object) -> str:
+    """The alert exactly as publishing it would render it, before anything is written."""
+    view = public_case(case)
+    if kind == "further_information":
+        changes.setdefault("fi_count", view.fi_count + 1)
+    return render(f"alerts/{kind}.html", lang, case=replace(view, **changes), text=text)
 
 
 def follows(case: Case) -> ColumnElement[bool]:

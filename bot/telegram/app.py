@@ -84,7 +84,9 @@ async def _post_init(application: Application) -> None:
     services: Services = application.bot_data["services"]
     with services.sessions.begin() as session:
         ensure_admins(session, application.bot_data["admin_ids"])
-        staff = list(session.execute(select(Staff.user_id, Staff.role)).tuples())
+        staff = [
+            (user_id, role) for user_id, role in session.execute(select(Staff.user_id, Staff.role))
+        ]
     await commands.set_default_menus(application.bot)
     for user_id, role in staff:
         await commands.set_staff_menu(application.bot, user_id, role)
