@@ -47,18 +47,22 @@ def ensure_admins(session: Session, admin_ids: Iterable[int]) -> None:
     """ADMIN_IDS are admins from the first start; an existing grant is upgraded, never lowered."""
     for user_id in admin_ids:
         staff = session.get(Staff, user_id)
+        if staff is not None and staff.role == "admin":
+            continue
+        before = {"role": staff.role} if staff else None
         if staff is None:
             session.add(Staff(user_id=user_id, role="admin"))
-            audit.record(
-                session,
-                SYSTEM,
-                "staff.grant",
-                entity="staff",
-                entity_id=user_id,
-                after={"role": "admin", "source": "ADMIN_IDS"},
-            )
-        elif staff.role != "admin":
+        else:
             staff.role = "admin"
+        audit.record(
+            session,
+            SYSTEM,
+            "staff.grant",
+            entity="staff",
+            entity_id=user_id,
+            before=before,
+            after={"role": "admin", "source": "ADMIN_IDS"},
+        )
 
 
 def grant(session: Session, actor: Actor, user_id: int, role: str) -> Staff:

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import InvalidCountry, InvalidValue, NotSubscribed, UnknownTheme
 from bot.domain.vocab import THEMES, normalise_country
-from bot.store.models import SCOPE_KINDS, SUBSCRIBER_MODES, Delivery, Scope, Subscriber
+from bot.store.models import (
+    SCOPE_KINDS,
+    SUBSCRIBER_MODES,
+    AuditEvent,
+    Delivery,
+    Scope,
+    Subscriber,
+)
 from bot.texts import normalise_language
 
 
@@ -122,6 +129,13 @@ def erase(session: Session, chat_id: int) -> bool:
         return False
     session.execute(delete(Delivery).where(Delivery.subscriber_id == subscriber.id))
     session.execute(delete(Scope).where(Scope.subscriber_id == subscriber.id))
+    # Staff commands this person tried were audited under their id: keep the refusals,
+    # forget who tried. Staff's own (allowed) audit events stay accountable.
+    session.execute(
+        update(AuditEvent)
+        .where(AuditEvent.actor_id == chat_id, AuditEvent.allowed.is_(False))
+        .values(actor_id=None)
+    )
     session.delete(subscriber)
     session.flush()
     return True
