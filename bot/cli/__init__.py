@@ -10,6 +10,7 @@ from bot.cli.cases import cases_group
 from bot.cli.context import LazyRuntime
 from bot.cli.db import db_group
 from bot.cli.demo import demo_group
+from bot.cli.letters import letters_group
 from bot.cli.sandbox import sandbox
 from bot.config import ConfigError
 from bot.domain.errors import DomainError
@@ -48,4 +49,5 @@ def main(ctx: click.Context) -> None:
 main.add_command(db_group)
 main.add_command(demo_group)
 main.add_command(cases_group)
+main.add_command(letters_group)
 main.add_command(sandbox)

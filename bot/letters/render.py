@@ -1,0 +1,239 @@
+"""One letter to one target in one language, from public views only. Pure: no session, no I/O.
+
+The template context is built here and nowhere else, from `PublicCase` and `PublicTarget`;
+they do not have internal or restricted fields, so no template, ours or a coordinator's,
+can put one in a letter. What a coordinator's body may use is `CONTEXT_NAMES`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from types import TracebackType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date
+from babel.lists import format_list
+from jinja2 import TemplateError, TemplateSyntaxError
+
+from bot.domain.views import PublicCase, PublicPerson, PublicTarget
+from bot.letters.templates import files, renderer, sandbox
+
+# Themes pick the default body; the first kind that matches wins, so a case about
+# detention and reprisals gets the detention letter (the more urgent demands).
+KINDS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("detention", frozenset({"detention", "torture"})),
+    ("surveillance", frozenset({"surveillance", "reprisals"})),
+    ("prosecution", frozenset({"fair_trial", "political_prisoners"})),
+)
+# With no telling theme, the people's status decides.
+STATUS_KINDS = {
+    "detained": "detention",
+    "under_surveillance": "surveillance",
+    "prosecuted": "prosecution",
+}
+DEFAULT_KIND = "general"
+CONTEXT_NAMES = (
+    "case",
+    "target",
+    "people",
+    "people_names",
+    "plural",
+    "pronoun",
+    "salutation",
+    "date",
+    "deadline",
+    "country",
+    "signature",
+    "copies",
+    "lang",
+)
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A rendered letter: the parts a PDF lays out, and the whole as plain text."""
+
+    ref: str
+    lang: str
+    target: PublicTarget
+    copies: tuple[PublicTarget, ...]
+    subject: str
+    address: tuple[str, ...]
+    date: str
+    message: str  # salutation to signature: the body of an e-mail
+    copies_note: str  # "" when the case has no copy targets
+    text: str  # the whole letter, as a .txt file or a chat message
+
+
+class BodyError(Exception):
+    """A coordinator's body that does not render; `reason` never holds context values."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        self.reason = reason
+        self.line = line
+        super().__init__(reason)
+
+
+def letter_kind(themes: Iterable[str], people: Iterable[PublicPerson] = ()) -> str:
+    wanted = set(themes)
+    for kind, kind_themes in KINDS:
+        if wanted & kind_themes:
+            return kind
+    for person in people:
+        if person.status in STATUS_KINDS:
+            return STATUS_KINDS[person.status]
+    return DEFAULT_KIND
+
+
+def primary_targets(case: PublicCase) -> tuple[PublicTarget, ...]:
+    return tuple(t for t in case.targets if t.role == "primary")
+
+
+def copy_targets(case: PublicCase) -> tuple[PublicTarget, ...]:
+    return tuple(t for t in case.targets if t.role == "copy")
+
+
+def address_lines(target: PublicTarget) -> tuple[str, ...]:
+    lines = [target.name]
+    # Demo and real data often repeat the title inside the name ("Prosecutor General of …").
+    if target.title and target.title.casefold() not in target.name.casefold():
+        lines.append(target.title)
+    lines += [target.institution, *target.address.splitlines(), target.email or ""]
+    return tuple(line.strip() for line in lines if line and line.strip())
+
+
+def _is_plural(people: tuple[PublicPerson, ...]) -> bool:
+    if len(people) != 1:
+        return True
+    person = people[0]
+    return (person.group_size or 1) > 1 or person.pronoun == "they"
+
+
+def _people_names(people: tuple[PublicPerson, ...], lang: str) -> str:
+    label = renderer(lang, "person.txt")
+    return format_list([label(person=p) for p in people], locale=lang)
+
+
+def _deadline(case: PublicCase, lang: str) -> str | None:
+    if case.deadline is None:
+        return None
+    local = case.deadline.astimezone(ZoneInfo(case.timezone))
+    return format_date(local.date(), format="long", locale=lang)
+
+
+def _salutation(target: PublicTarget, lang: str) -> str:
+    """The target's own salutation when it is written for this letter, else the language's.
+
+    UA documents give salutations in English whatever the official reads, so an English
+    letter takes any Latin-script one; Russian and Kazakh take only their own.
+    """
+    own = target.salutation.strip()
+    cyrillic = bool(CYRILLIC.search(own))
+    if own and lang == "en" and not cyrillic:
+        return own
+    if own and target.language == lang and cyrillic:
+        return own
+    return renderer(lang, "salutation.txt")(target=target)
+
+
+def letter_context(
+    case: PublicCase, target: PublicTarget, lang: str, signature: str | None, on: date
+) -> dict[str, Any]:
+    """Everything a letter template may name, and nothing else (see CONTEXT_NAMES)."""
+    single = case.people[0] if len(case.people) == 1 else None
+    return {
+        "case": case,
+        "target": target,
+        "people": case.people,
+        "people_names": _people_names(case.people, lang),
+        "plural": _is_plural(case.people),
+        "pronoun": single.pronoun if single else None,
+        "salutation": _salutation(target, lang),
+        "date": format_date(on, format="long", locale=lang),
+        "deadline": _deadline(case, lang),
+        "country": Locale.parse(lang).territories.get(case.country, case.country),
+        "signature": (signature or "").strip() or renderer(lang, "signature.txt")(),
+        "copies": copy_targets(case),
+        "lang": lang,
+    }
+
+
+def _template_line(tb: TracebackType | None) -> int | None:
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text.replace("bot.domain.views.", "")[:160]
+
+
+def render_body(lang: str, source: str, context: dict[str, Any]) -> str:
+    """A coordinator's body in the sandbox; any failure is a BodyError, never a crash."""
+    try:
+        body = sandbox(lang).from_string(source).render(**context).strip()
+    except TemplateSyntaxError as exc:
+        raise BodyError(_reason(exc), exc.lineno) from None
+    except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError) as exc:
+        raise BodyError(_reason(exc), _template_line(exc.__traceback__)) from None
+    if not body:
+        raise BodyError("empty")
+    return body
+
+
+def render_letter(
+    case: PublicCase,
+    target: PublicTarget,
+    lang: str,
+    *,
+    on: date,
+    signature: str | None = None,
+    body: str | None = None,
+) -> Letter:
+    """`body` is the coordinator's template for this case and language; None: our default."""
+    context = letter_context(case, target, lang, signature, on)
+    if body is None:
+        kind = letter_kind(case.themes, case.people)
+        text = files(lang).get_template(f"bodies/{kind}.txt").render(**context).strip()
+    else:
+        text = render_body(lang, body, context)
+    return _assemble(case, target, lang, context, text)
+
+
+def _assemble(
+    case: PublicCase, target: PublicTarget, lang: str, context: dict[str, Any], body: str
+) -> Letter:
+    subject = renderer(lang, "subject.txt")(**context)
+    message = renderer(lang, "message.txt")(**{**context, "body": body})
+    copies = context["copies"]
+    copies_note = renderer(lang, "copies.txt")(copies=copies) if copies else ""
+    address = address_lines(target)
+    text = renderer(lang, "letter.txt")(
+        address=address,
+        date=context["date"],
+        subject=subject,
+        message=message,
+        copies_note=copies_note,
+    )
+    return Letter(
+        ref=case.ref,
+        lang=lang,
+        target=target,
+        copies=copies,
+        subject=subject,
+        address=address,
+        date=context["date"],
+        message=message,
+        copies_note=copies_note,
+        text=text + "\n",
+    )
