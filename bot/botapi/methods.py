@@ -109,6 +109,13 @@ def send_document(state: BotState, bot: User, params: Params) -> dict[str, Any]:
     return message.to_api()
 
 
+def get_file(state: BotState, bot: User, params: Params) -> dict[str, Any]:
+    document = state.documents.get(params.text("file_id") or "")
+    if document is None:
+        raise bad_request("invalid file_id")
+    return document.to_api() | {"file_path": f"documents/{document.file_id}"}
+
+
 def _edit_target(params: Params) -> tuple[int, int]:
     if params.has("inline_message_id"):
         raise bad_request("MESSAGE_ID_INVALID")  # uabot sends no inline messages
@@ -234,6 +241,7 @@ METHODS: dict[str, Method] = {
     "getme": get_me,
     "sendmessage": send_message,
     "senddocument": send_document,
+    "getfile": get_file,
     "editmessagetext": edit_message_text,
     "editmessagereplymarkup": edit_message_reply_markup,
     "answercallbackquery": answer_callback_query,

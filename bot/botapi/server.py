@@ -31,7 +31,7 @@ def make_app(state: BotState | None = None) -> web.Application:
     app[STATE] = state or BotState()
     app[HUB] = Hub(app[STATE])
     app.router.add_route("*", "/bot{token}/{method}", bot_api)
-    app.router.add_get("/file/bot{token}/{file_id}", file_download)
+    app.router.add_get("/file/bot{token}/documents/{file_id}", file_download)
     control.add_routes(app)
     app.on_shutdown.append(_close_hub)
     return app
