@@ -51,5 +51,5 @@ def normalise_language(code: str | None) -> str:
     return code if code in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def render(name: str, lang: str = DEFAULT_LANGUAGE, **context: Any) -> str:
+def render(name: str, lang: str = DEFAULT_LANGUAGE, /, **context: Any) -> str:
     return environment(normalise_language(lang)).get_template(name).render(**context).strip()

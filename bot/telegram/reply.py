@@ -25,7 +25,12 @@ class Reply:
 
     @classmethod
     def page(
-        cls, template: str, lang: str, buttons: list[list[Button]] | None = None, **context: object
+        cls,
+        template: str,
+        lang: str,
+        buttons: list[list[Button]] | None = None,
+        /,
+        **context: object,
     ) -> Reply:
         return cls(render(template, lang, **context), buttons or [])
 

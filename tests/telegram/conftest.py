@@ -1,0 +1,48 @@
+"""The bot against the local Bot API server, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.botapi.testing import RunningServer, run_server
+from bot.domain import demo, staff
+from bot.telegram.app import build_application
+from tests.telegram.harness import BotThread, Chat
+
+TOKEN = "123456:TEST-token"
+ADMIN = 900
+COORDINATOR = 901
+
+
+@pytest.fixture
+def server() -> Iterator[RunningServer]:
+    with run_server() as running:
+        yield running
+
+
+@pytest.fixture
+def bot(server: RunningServer, sessions: sessionmaker[Session]) -> Iterator[BotThread]:
+    with sessions.begin() as session:
+        demo.load_cases(session)
+        staff.grant(session, staff.SYSTEM, COORDINATOR, "coordinator")
+    application = build_application(TOKEN, sessions, base_url=server.base_url, admin_ids=(ADMIN,))
+    with BotThread(application) as running:
+        yield running
+
+
+@pytest.fixture
+def chat(server: RunningServer, bot: BotThread) -> Chat:
+    return Chat(server.control, 1001)
+
+
+@pytest.fixture
+def coordinator(server: RunningServer, bot: BotThread) -> Chat:
+    return Chat(server.control, COORDINATOR, first_name="Coordinator")
+
+
+@pytest.fixture
+def admin(server: RunningServer, bot: BotThread) -> Chat:
+    return Chat(server.control, ADMIN, first_name="Admin")

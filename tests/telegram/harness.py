@@ -1,0 +1,125 @@
+"""Drive the real bot over HTTP: the Application runs in its own thread and event loop,
+polling the project's local Bot API server; tests speak through the server's control API."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.botapi.testing import ControlClient
+
+
+class BotThread:
+    """An Application polling in a background thread, started and stopped cleanly."""
+
+    def __init__(self, application: Application) -> None:
+        self.application = application
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def __enter__(self) -> BotThread:
+        self.thread.start()
+        self._call(self._start())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._call(self._stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+    def _call(self, coroutine: Any, timeout: float = 20) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def run(self, coroutine: Any, timeout: float = 20) -> Any:
+        """Run a coroutine on the bot's loop (e.g. the delivery sender) and wait for it."""
+        return self._call(coroutine, timeout)
+
+    async def _start(self) -> None:
+        app = self.application
+        await app.initialize()
+        if app.post_init:
+            await app.post_init(app)
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0.0, timeout=5)
+        await app.start()
+
+    async def _stop(self) -> None:
+        app = self.application
+        assert app.updater is not None
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+
+@dataclass
+class Chat:
+    """One user talking to the bot in a private chat."""
+
+    control: ControlClient
+    user_id: int
+    language: str = "en"
+    first_name: str = "Test"
+    seen: int = field(default=0)
+
+    def say(self, text: str, expect: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
+        sent = self.control.send_text(
+            self.user_id, text, language_code=self.language, first_name=self.first_name
+        )
+        return self._wait(sent["message_id"], expect, timeout)
+
+    def press(
+        self, message: dict[str, Any], data: str, expect: int = 1, timeout: float = 10.0
+    ) -> list[dict[str, Any]]:
+        before = self.last_id()
+        self.control.press(self.user_id, message["message_id"], data, language_code=self.language)
+        return self._wait(before, expect, timeout) if expect else []
+
+    def press_edit(
+        self, message: dict[str, Any], data: str, timeout: float = 10.0
+    ) -> dict[str, Any]:
+        """Press a button whose answer replaces the message it sits on; return the new version."""
+        old = self._find(message["message_id"])
+        self.control.press(self.user_id, message["message_id"], data, language_code=self.language)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            new = self._find(message["message_id"])
+            if new["text"] != old["text"] or new.get("reply_markup") != old.get("reply_markup"):
+                return new
+            time.sleep(0.01)
+        raise AssertionError(f"message {message['message_id']} was not edited")
+
+    def _find(self, message_id: int) -> dict[str, Any]:
+        return as_seen(
+            next(m for m in self.control.messages(self.user_id) if m["message_id"] == message_id)
+        )
+
+    def last_id(self) -> int:
+        messages = self.control.messages(self.user_id)
+        return messages[-1]["message_id"] if messages else 0
+
+    def _wait(self, since: int, expect: int, timeout: float) -> list[dict[str, Any]]:
+        replies = self.control.wait(self.user_id, count=expect, timeout=timeout, since=since)
+        return [as_seen(m) for m in replies]
+
+    def text(self, text: str, **kw: Any) -> str:
+        return "\n".join(m["text"] or "" for m in self.say(text, **kw))
+
+
+def as_seen(message: dict[str, Any]) -> dict[str, Any]:
+    """What the person reads: `text` without markup (the HTML source stays under `html`)."""
+    return {**message, "html": message["text"], "text": message.get("plain_text") or ""}
+
+
+def buttons(message: dict[str, Any]) -> dict[str, str]:
+    """label → callback data of a message's inline keyboard."""
+    markup = message.get("reply_markup") or {}
+    return {b["text"]: b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row}
+
+
+def button_data(message: dict[str, Any], prefix: str) -> str:
+    return next(d for d in buttons(message).values() if d.startswith(prefix))

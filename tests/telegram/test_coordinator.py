@@ -1,0 +1,153 @@
+"""Coordinators and admins through the local Bot API server."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.domain import cases, staff
+from bot.store.models import Alert, AuditEvent, Case, Delivery, Staff
+from tests.telegram.conftest import COORDINATOR
+from tests.telegram.harness import Chat, button_data
+
+
+def test_publish_shows_the_exact_alert_and_sends_nothing_until_confirmed(
+    coordinator: Chat, sessions: sessionmaker[Session]
+) -> None:
+    [preview] = coordinator.say("/publish KZ-2026-001")
+    assert "Preview" in preview["text"] and "URGENT ACTION KZ-2026-001" in preview["text"]
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Alert)) == 0
+    done = coordinator.press_edit(preview, button_data(preview, "ok:"))
+    assert "queued for" in done["text"]
+    with sessions() as session:
+        assert session.scalar(select(Case.status).where(Case.ref == "KZ-2026-001")) == "active"
+    [again] = coordinator.press(preview, button_data(preview, "ok:"))
+    assert "This button has expired" in again["text"]
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Alert)) == 1
+
+
+def test_cancel_leaves_the_case_a_draft(coordinator: Chat, sessions: sessionmaker[Session]) -> None:
+    [preview] = coordinator.say("/publish KZ-2026-002")
+    cancelled = coordinator.press_edit(preview, button_data(preview, "no:"))
+    assert "nothing was sent" in cancelled["text"]
+    with sessions() as session:
+        assert session.scalar(select(Case.status).where(Case.ref == "KZ-2026-002")) == "draft"
+
+
+def test_update_and_close_queue_alerts_for_followers(
+    coordinator: Chat, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        cases.publish(session, staff.SYSTEM, "KZ-2026-003")
+    [preview] = coordinator.say("/update KZ-2026-003 Hearing moved to 3 December.")
+    assert "FURTHER INFORMATION 1 on KZ-2026-003" in preview["text"]
+    assert "Hearing moved to 3 December." in preview["text"]
+    coordinator.press_edit(preview, button_data(preview, "ok:"))
+    [closing] = coordinator.say("/close KZ-2026-003 charges_dropped Charges were dropped.")
+    assert "CASE CLOSED KZ-2026-003" in closing["text"] and "charges dropped" in closing["text"]
+    coordinator.press_edit(closing, button_data(closing, "ok:"))
+    with sessions() as session:
+        kinds = session.scalars(select(Alert.kind).order_by(Alert.id)).all()
+        assert kinds == ["new", "further_information", "closed"]
+        assert session.scalar(select(Case.outcome).where(Case.ref == "KZ-2026-003")) == (
+            "charges_dropped"
+        )
+
+
+def test_people_targets_deadline_and_status_are_edited_and_audited(
+    coordinator: Chat, sessions: sessionmaker[Session]
+) -> None:
+    assert "Added person 2" in coordinator.text("/addperson KZ-2026-001 detained Serik Agadil")
+    assert "Added copy target" in coordinator.text(
+        "/addtarget KZ-2026-001 copy Ambassador; Demo Ambassador; amb@example.org"
+    )
+    assert "18:00" in coordinator.text("/deadline KZ-2026-001 2030-12-01 18:00")
+    assert "released" in coordinator.text("/status KZ-2026-001 2 released")
+    with sessions() as session:
+        actions = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.actor_id == COORDINATOR)
+        ).all()
+    assert actions == ["person.add", "target.add", "case.deadline", "person.status"]
+
+
+def test_stats_counts_queue_and_actions(
+    coordinator: Chat, chat: Chat, sessions: sessionmaker[Session]
+) -> None:
+    chat.say("/follow all")
+    with sessions.begin() as session:
+        cases.publish(session, staff.SYSTEM, "KZ-2026-001")
+    chat.say("/acted KZ-2026-001")
+    stats = coordinator.text("/stats KZ-2026-001")
+    assert "Subscribers reached: 1" in stats and "Actions taken: 1" in stats
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Delivery)) == 1
+
+
+def test_newcase_guides_reasks_and_saves_a_draft(
+    coordinator: Chat, sessions: sessionmaker[Session]
+) -> None:
+    assert "Step 1/7" in coordinator.text("/newcase")
+    assert "3 to 200 characters" in coordinator.text("x")
+    assert "Step 2/7" in coordinator.text("Journalist detained in Almaty")
+    assert "not a country code" in coordinator.text("Kazakhstan")
+    assert "Step 3/7" in coordinator.text("KZ")
+    assert "Step 4/7" in coordinator.text("A journalist was detained after covering a protest.")
+    assert "Add at least one person" in coordinator.text("done")
+    assert "Write a status and a name" in coordinator.text("Aigerim")
+    assert "Added: 1" in coordinator.text("detained Aigerim N.")
+    assert "Step 5/7" in coordinator.text("done")
+    assert "role; title; name" in coordinator.text("boss; x")
+    coordinator.say("primary; Prosecutor General; Demo Prosecutor; pg@example.org")
+    assert "Step 6/7" in coordinator.text("done")
+    assert "already passed" in coordinator.text("2020-01-01")
+    assert "Step 7/7" in coordinator.text("2030-12-01 18:00")
+    assert "Use language codes" in coordinator.text("french")
+    [preview] = coordinator.say("kk ru en")
+    assert "Journalist detained in Almaty" in preview["text"]
+    saved = coordinator.press_edit(preview, "newcase:save")
+    assert "Saved as draft KZ-" in saved["text"]
+    with sessions() as session:
+        case = session.scalars(
+            select(Case).where(Case.title == "Journalist detained in Almaty")
+        ).one()
+        assert case.status == "draft" and case.languages == ["kk", "ru", "en"]
+        assert len(case.people) == 1 and len(case.case_targets) == 1
+
+
+def test_newcase_cancel_saves_nothing(coordinator: Chat, sessions: sessionmaker[Session]) -> None:
+    coordinator.say("/newcase")
+    coordinator.say("A title that will be dropped")
+    assert "nothing was saved" in coordinator.text("/cancel")
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 4
+
+
+def test_admin_grants_and_revokes_and_the_menu_follows(
+    admin: Chat, server, sessions: sessionmaker[Session]
+) -> None:
+    assert "User 555 is now coordinator" in admin.text("/grant 555 coordinator")
+    menu = {c["command"] for c in server.control.commands(scope="chat", chat_id=555)}
+    assert {"newcase", "publish", "stats"} <= menu and "grant" not in menu
+    assert "no longer has a staff role" in admin.text("/revoke 555")
+    with sessions() as session:
+        assert session.get(Staff, 555) is None
+    default = {c["command"] for c in server.control.commands(scope="default")}
+    assert "cases" in default and "publish" not in default
+
+
+def test_audit_lists_the_case_history_for_admins(admin: Chat, coordinator: Chat) -> None:
+    coordinator.say("/deadline KZ-2026-001 2030-12-01")
+    text = admin.text("/audit KZ-2026-001")
+    assert "case.deadline" in text and "case.create" in text
+
+
+def test_a_forged_confirmation_token_has_expired(
+    coordinator: Chat, sessions: sessionmaker[Session]
+) -> None:
+    [preview] = coordinator.say("/publish KZ-2026-001")
+    [answer] = coordinator.press(preview, "ok:not-a-real-token")
+    assert "This button has expired" in answer["text"]
+    with sessions() as session:
+        assert session.scalar(select(Case.status).where(Case.ref == "KZ-2026-001")) == "draft"

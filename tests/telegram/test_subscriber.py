@@ -1,0 +1,179 @@
+"""Subscribers through the local Bot API server: start, browse, follow, act, settings, stop."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.domain import cases, staff
+from bot.domain.cases import PersonInput, TargetInput
+from bot.store.models import Action, Scope, Subscriber, utcnow
+from tests.telegram.harness import Chat, button_data, buttons
+
+
+def _publish_all(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        for ref in ("KZ-2026-001", "KZ-2026-002", "KZ-2026-003", "KZ-2026-004"):
+            cases.publish(session, staff.SYSTEM, ref)
+
+
+def test_start_welcomes_and_offers_languages(chat: Chat) -> None:
+    [welcome] = chat.say("/start")
+    assert "Welcome to uabot" in welcome["text"]
+    assert set(buttons(welcome).values()) == {"lang:en", "lang:ru", "lang:kk"}
+
+
+def test_choosing_russian_switches_every_later_answer(chat: Chat) -> None:
+    [welcome] = chat.say("/start")
+    [done] = chat.press(welcome, "lang:ru")
+    assert "русский" in done["text"]
+    assert "срочные акции" in chat.text("/help")
+
+
+def test_kazakh_speakers_get_start_and_help_in_kazakh(chat: Chat) -> None:
+    chat.language = "kk"
+    assert "қош келдіңіз" in chat.text("/start")
+    assert "шұғыл әрекеттер" in chat.text("/help")
+
+
+def test_cases_lists_active_cases_and_opens_one(
+    chat: Chat, sessions: sessionmaker[Session]
+) -> None:
+    _publish_all(sessions)
+    [listing] = chat.say("/cases")
+    assert "KZ-2026-001" in listing["text"] and "KZ-2026-004" in listing["text"]
+    [case] = chat.press(listing, button_data(listing, "case:KZ-2026-001"))
+    assert "Family of Dulat Agadil under surveillance" in case["text"]
+    assert "Prosecutor General" in case["text"]
+    assert set(buttons(case).values()) == {
+        "follow:KZ-2026-001",
+        "letter:KZ-2026-001",
+        "acted:KZ-2026-001",
+    }
+
+
+def test_cases_are_paginated_with_buttons(chat: Chat, sessions: sessionmaker[Session]) -> None:
+    _publish_all(sessions)
+    with sessions.begin() as session:
+        for i in range(3):
+            case = cases.create_case(
+                session,
+                staff.SYSTEM,
+                title=f"Extra case {i}",
+                country="KG",
+                deadline=utcnow().replace(year=utcnow().year + 1),
+            )
+            cases.add_person(session, staff.SYSTEM, case.ref, PersonInput(name=f"Person {i}"))
+            cases.add_target(
+                session,
+                staff.SYSTEM,
+                case.ref,
+                TargetInput(title="Judge", name="Demo Judge", country="KG"),
+            )
+            cases.publish(session, staff.SYSTEM, case.ref)
+    [first] = chat.say("/cases")
+    assert "page 1 of 2" in first["text"]
+    second = chat.press_edit(first, button_data(first, "cases:1"))
+    assert "page 2 of 2" in second["text"]
+
+
+def test_follow_button_and_mine_show_the_subscription(
+    chat: Chat, sessions: sessionmaker[Session]
+) -> None:
+    _publish_all(sessions)
+    [case] = chat.say("/case KZ-2026-002")
+    [followed] = chat.press(case, "follow:KZ-2026-002")
+    assert "You now follow case KZ-2026-002" in followed["text"]
+    assert "case KZ-2026-002" in chat.text("/mine")
+    assert "the country KZ" in chat.text("/follow country kz")
+    assert "You no longer follow case KZ-2026-002" in chat.text("/unfollow KZ-2026-002")
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Scope)) == 1
+
+
+def test_acting_twice_counts_once(chat: Chat, sessions: sessionmaker[Session]) -> None:
+    _publish_all(sessions)
+    [case] = chat.say("/case KZ-2026-001")
+    [first] = chat.press(case, "acted:KZ-2026-001")
+    [second] = chat.press(case, "acted:KZ-2026-001")
+    assert "Thank you! Your action on KZ-2026-001 is counted." in first["text"]
+    assert "You already told us" in second["text"]
+    assert "1 supporters have taken action" in second["text"]
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Action)) == 1
+
+
+def test_settings_switch_to_daily_digest(chat: Chat, sessions: sessionmaker[Session]) -> None:
+    [settings] = chat.say("/settings")
+    [done] = chat.press(settings, "mode:digest")
+    assert "daily digest" in done["text"]
+    with sessions() as session:
+        assert session.scalar(select(Subscriber.mode)) == "digest"
+
+
+def test_stop_erases_the_subscriber(chat: Chat, sessions: sessionmaker[Session]) -> None:
+    chat.say("/follow all")
+    assert "erased your chat" in chat.text("/stop")
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Subscriber)) == 0
+
+
+def test_user_text_is_shown_literally_never_as_markup(
+    chat: Chat, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        case = cases.create_case(
+            session,
+            staff.SYSTEM,
+            title="<b>*_[x](y)",
+            country="KZ",
+            summary="a & b < c",
+            deadline=utcnow().replace(year=2030),
+        )
+        cases.add_person(session, staff.SYSTEM, case.ref, PersonInput(name="<i>Name</i>"))
+        cases.add_target(
+            session, staff.SYSTEM, case.ref, TargetInput(title="T", name="N", country="KZ")
+        )
+        cases.publish(session, staff.SYSTEM, case.ref)
+        ref = case.ref
+    text = chat.text(f"/case {ref}")
+    assert "<b>*_[x](y)" in text and "a & b < c" in text and "<i>Name</i>" in text
+
+
+def test_a_long_case_is_split_under_telegrams_limit(
+    chat: Chat, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        case = cases.create_case(
+            session,
+            staff.SYSTEM,
+            title="Long",
+            country="KZ",
+            summary="\n\n".join(["word " * 150] * 10),
+            deadline=utcnow().replace(year=2030),
+        )
+        cases.add_person(session, staff.SYSTEM, case.ref, PersonInput(name="P"))
+        cases.add_target(
+            session, staff.SYSTEM, case.ref, TargetInput(title="T", name="N", country="KZ")
+        )
+        cases.publish(session, staff.SYSTEM, case.ref)
+        ref = case.ref
+    messages = chat.say(f"/case {ref}", expect=2)
+    assert len(messages) >= 2 and all(len(m["text"]) <= 4096 for m in messages)
+    assert buttons(messages[-1])  # the keyboard rides on the last part
+
+
+def test_a_forged_or_unknown_button_has_expired(chat: Chat, server) -> None:
+    [welcome] = chat.say("/start")
+    forged = ("zzz", "case:../../etc", "acted:KZ-1", "cases:x", "lang:xx", "mode:", "x" * 64)
+    for data in forged:
+        [answer] = chat.press(welcome, data)
+        assert "This button has expired" in answer["text"], data
+    toasts = [a["text"] for a in server.control.callback_answers()]
+    assert toasts.count("This button has expired.") == len(forged)
+
+
+def test_a_staff_button_pressed_by_a_subscriber_is_refused(chat: Chat) -> None:
+    [welcome] = chat.say("/start")
+    [answer] = chat.press(welcome, "ok:forged")
+    assert "Only coordinators can do that" in answer["text"]
