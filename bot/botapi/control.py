@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.botapi.entities import bot_command_entities
+from bot.botapi.hub import CLOSED
 from bot.botapi.keys import HUB, STATE
 from bot.botapi.models import Message
 
@@ -166,6 +167,8 @@ async def chat_events(request: web.Request) -> web.StreamResponse:
             except TimeoutError:
                 await response.write(b": keep-alive\n\n")
                 continue
+            if event is CLOSED:
+                break
             await _send_event(response, event.kind, event.data)
     except (ConnectionResetError, asyncio.CancelledError):
         pass

@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 from bot.botapi.state import BotState, Event
 
+CLOSED = Event("closed", None, {})  # put in each event queue when the server shuts down
+
 
 class Hub:
     def __init__(self, state: BotState) -> None:
@@ -21,7 +23,11 @@ class Hub:
         self.poll_generation = 0  # a new getUpdates call ends any older one, as in Telegram
 
     def close(self) -> None:
+        """Stop listening, and end every event stream and wait (the server is going away)."""
         self._stop_listening()
+        for queues in self._chat_queues.values():
+            for queue in queues:
+                queue.put_nowait(CLOSED)
         self.wake()
 
     def _on_event(self, event: Event) -> None:

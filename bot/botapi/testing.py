@@ -218,6 +218,14 @@ class RunningServer:
         return f"{self.url}/file/bot"
 
 
+def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what cleanup left running (a client still reading), so nothing outlives the loop."""
+    leftovers = asyncio.all_tasks(loop)
+    for task in leftovers:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+
+
 @contextlib.contextmanager
 def run_server(host: str = "127.0.0.1", **config: Any) -> Iterator[RunningServer]:
     """The server on a free port in a background thread, for the duration of the block."""
@@ -226,6 +234,7 @@ def run_server(host: str = "127.0.0.1", **config: Any) -> Iterator[RunningServer
     state = BotState(settings)
     ready = threading.Event()
     loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
     holder: dict[str, Any] = {}
 
     def serve() -> None:
@@ -236,8 +245,9 @@ def run_server(host: str = "127.0.0.1", **config: Any) -> Iterator[RunningServer
         loop.run_until_complete(site.start())
         holder["port"] = runner.addresses[0][1]
         ready.set()
-        loop.run_forever()
+        loop.run_until_complete(stop.wait())
         loop.run_until_complete(runner.cleanup())
+        _cancel_leftovers(loop)
         loop.close()
 
     thread = threading.Thread(target=serve, name="botapi-server", daemon=True)
@@ -249,5 +259,5 @@ def run_server(host: str = "127.0.0.1", **config: Any) -> Iterator[RunningServer
         yield server
     finally:
         server.control.close()
-        loop.call_soon_threadsafe(loop.stop)
+        loop.call_soon_threadsafe(stop.set)
         thread.join(10)
