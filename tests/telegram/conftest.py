@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.botapi.testing import RunningServer, run_server
 from bot.domain import demo, staff
 from bot.telegram.app import build_application
-from tests.telegram.harness import BotThread, Chat
+from bot.telegram.thread import BotThread
+from tests.telegram.harness import Chat
 
 TOKEN = "123456:TEST-token"
 ADMIN = 900

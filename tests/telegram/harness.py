@@ -3,57 +3,11 @@ polling the project's local Bot API server; tests speak through the server's con
 
 from __future__ import annotations
 
-import asyncio
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram.ext import Application
-
 from bot.botapi.testing import ControlClient
-
-
-class BotThread:
-    """An Application polling in a background thread, started and stopped cleanly."""
-
-    def __init__(self, application: Application) -> None:
-        self.application = application
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-
-    def __enter__(self) -> BotThread:
-        self.thread.start()
-        self._call(self._start())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._call(self._stop())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
-
-    def _call(self, coroutine: Any, timeout: float = 20) -> Any:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
-
-    def run(self, coroutine: Any, timeout: float = 20) -> Any:
-        """Run a coroutine on the bot's loop (e.g. the delivery sender) and wait for it."""
-        return self._call(coroutine, timeout)
-
-    async def _start(self) -> None:
-        app = self.application
-        await app.initialize()
-        if app.post_init:
-            await app.post_init(app)
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0.0, timeout=5)
-        await app.start()
-
-    async def _stop(self) -> None:
-        app = self.application
-        assert app.updater is not None
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
 
 
 @dataclass
