@@ -74,6 +74,8 @@ class Case(Base):
         CheckConstraint(_in("status", CASE_STATUSES), name="status"),
         CheckConstraint(f"outcome IS NULL OR {_in('outcome', OUTCOMES)}", name="outcome"),
         CheckConstraint("status != 'closed' OR outcome IS NOT NULL", name="closed_has_outcome"),
+        # /cases lists active cases by deadline, a page at a time
+        Index("ix_cases_status_deadline", "status", "deadline"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
