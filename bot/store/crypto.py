@@ -11,7 +11,8 @@ class MissingKeyError(RuntimeError):
     def __init__(self) -> None:
         super().__init__(
             "UABOT_SECRET_KEYS is not set: restricted fields cannot be read or written "
-            "(create a key with `uabot keys generate`)"
+            "(create a key with: python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())')"
         )
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
+
+from bot.store.crypto import MissingKeyError
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -21,8 +24,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
         event.listen(engine, "connect", _tune_sqlite)
-        return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    event.listen(engine, "handle_error", _missing_key_as_is)
+    return engine
+
+
+def _missing_key_as_is(context: ExceptionContext) -> BaseException | None:
+    # Writing a restricted column with no key fails while binding parameters, which
+    # SQLAlchemy would wrap in a StatementError; callers expect the keyring's own error.
+    if isinstance(context.original_exception, MissingKeyError):
+        return context.original_exception
+    return None
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
