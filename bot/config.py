@@ -8,6 +8,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cryptography.fernet import Fernet
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -69,8 +70,19 @@ class Settings(BaseSettings):
     @classmethod
     def _secret_keys(cls, value: object) -> tuple[str, ...]:
         if isinstance(value, (tuple, list)):
-            return tuple(value)
-        return tuple(item.strip() for item in str(value or "").split(",") if item.strip())
+            keys = tuple(str(item) for item in value)
+        else:
+            keys = tuple(item.strip() for item in str(value or "").split(",") if item.strip())
+        for key in keys:
+            try:
+                Fernet(key.encode())
+            except ValueError:
+                # Never repeat the value: it is a secret, even when it is a wrong one.
+                raise ValueError(
+                    "must be comma-separated Fernet keys (44 characters of url-safe base64)"
+                ) from None
+        return keys
+
 
     @field_validator("TZ")
     @classmethod
