@@ -83,7 +83,6 @@ class Settings(BaseSettings):
                 ) from None
         return keys
 
-
     @field_validator("TZ")
     @classmethod
     def _tz(cls, value: str) -> str:
