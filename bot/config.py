@@ -32,6 +32,18 @@ class Settings(BaseSettings):
     SANDBOX_HOST: str = "127.0.0.1"
     SANDBOX_PORT: int = 8080
     LOG_LEVEL: str = "INFO"
+    # Delivery (bot/delivery): Telegram's documented limits by default; a rate of 0 means none.
+    DELIVERY_GLOBAL_RATE: float = Field(default=30.0, ge=0)
+    DELIVERY_GLOBAL_BURST: float = Field(default=3.0, ge=1)
+    DELIVERY_PER_CHAT_RATE: float = Field(default=1.0, ge=0)
+    DELIVERY_PER_CHAT_BURST: float = Field(default=1.0, ge=1)
+    DELIVERY_BATCH_SIZE: int = Field(default=20, ge=1, le=1000)
+    DELIVERY_CONCURRENCY: int = Field(default=8, ge=1, le=256)
+    DELIVERY_RETRY_BASE: float = Field(default=2.0, gt=0)
+    DELIVERY_RETRY_MAX: float = Field(default=300.0, gt=0)
+    DELIVERY_RETRY_DEADLINE: float = Field(default=86_400.0, gt=0)
+    DELIVERY_POLL_INTERVAL: float = Field(default=0.25, gt=0, le=60)
+    DELIVERY_STANDBY_INTERVAL: float = Field(default=1.0, gt=0, le=5)
 
     @field_validator("DATABASE_URL")
     @classmethod

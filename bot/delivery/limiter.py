@@ -158,6 +158,19 @@ class Pacer:
         self.stats.granted += 1
         return granted
 
+    def try_acquire(self, chat: Hashable, priority: int = BROADCAST) -> float | None:
+        """Grant at once if the chat and the global budget allow it now, else None."""
+        now = self._clock()
+        if chat in self._turns or self.chat_delay(chat) > 0:
+            return None
+        if self._waiters or self._global_delay(now) > 0:
+            return None
+        if self._global is not None:
+            self._global.take(now)
+        self._chat_bucket(chat).take(now)
+        self.stats.granted += 1
+        return now
+
     def retry_after(self, seconds: float, granted_at: float) -> None:
         """A 429 came back for a send granted at `granted_at`: pause all sends, slow down."""
         now = self._clock()

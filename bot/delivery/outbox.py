@@ -1,0 +1,276 @@
+"""The outbox in the database: claim due deliveries, record what became of them.
+
+Every function takes the caller's session first and never commits. The sender commits a
+claim at once and each small group of outcomes as soon as they are known, so the only rows
+whose fate a crash can hide are the claimed ones: `claimed_at` is set on them, and the next
+active sender (which holds the per-token lock, so the crashed one is gone) releases them.
+No telegram import here: this is plain SQL over `deliveries` and `subscribers`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy.orm import Session
+
+from bot.store.db import is_postgresql
+from bot.store.models import Alert, Case, Delivery, Subscriber
+
+SENT = "sent"
+RETRY = "retry"  # stays pending, tried again at `retry_at`
+FAILED = "failed"  # this message only: bad request, gave up, subscriber no longer active
+BLOCKED = "blocked"  # 403: the person blocked the bot; the subscriber is marked, never sent again
+GONE = "gone"  # 400 "chat not found", deactivated account: likewise
+OUTCOME_KINDS = (SENT, RETRY, FAILED, BLOCKED, GONE)
+ERROR_LENGTH = 200  # deliveries.last_error
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """One claimed delivery with what the sender needs to send it."""
+
+    id: int
+    alert_id: int
+    subscriber_id: int
+    chat_id: int
+    language: str
+    subscriber_status: str
+    attempts: int  # this attempt included
+
+
+@dataclass(frozen=True)
+class AlertContent:
+    """An alert's texts per language as rendered at publish time, and its case reference."""
+
+    id: int
+    kind: str
+    texts: dict[str, str]
+    case_ref: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivery_id: int
+    subscriber_id: int
+    kind: str
+    message_id: int | None = None
+    error: str | None = None
+    retry_at: datetime | None = None
+    new_chat_id: int | None = None  # the group became a supergroup; the message went there
+
+    def __post_init__(self) -> None:
+        if self.kind not in OUTCOME_KINDS:
+            raise ValueError(f"unknown outcome {self.kind!r}")
+        if self.kind == RETRY and self.retry_at is None:
+            raise ValueError("a retry needs retry_at")
+
+
+def claim(session: Session, now: datetime, limit: int) -> list[Claimed]:
+    """Claim up to `limit` due deliveries, oldest first; only rows the UPDATE took are ours."""
+    due = (
+        select(Delivery.id)
+        .where(
+            Delivery.status == "pending",
+            Delivery.claimed_at.is_(None),
+            Delivery.next_attempt_at <= now,
+        )
+        .order_by(Delivery.status, Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+    )
+    if is_postgresql(session):
+        # Another sender's claim in progress is skipped, not waited for.
+        due = due.with_for_update(skip_locked=True)
+    candidates = list(session.scalars(due))
+    if not candidates:
+        return []
+    taken = session.scalars(
+        update(Delivery)
+        .where(
+            Delivery.id.in_(candidates),
+            Delivery.status == "pending",
+            Delivery.claimed_at.is_(None),
+        )
+        .values(claimed_at=now, attempts=Delivery.attempts + 1)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return _load_claimed(session, taken)
+
+
+def _load_claimed(session: Session, ids: Sequence[int]) -> list[Claimed]:
+    if not ids:
+        return []
+    rows = session.execute(
+        select(
+            Delivery.id,
+            Delivery.alert_id,
+            Delivery.subscriber_id,
+            Subscriber.chat_id,
+            Subscriber.language,
+            Subscriber.status,
+            Delivery.attempts,
+        )
+        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .where(Delivery.id.in_(ids))
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+    )
+    return [Claimed(*row) for row in rows]
+
+
+def release(session: Session, ids: Iterable[int]) -> int:
+    """Give back claimed rows that were never sent (shutdown): not an attempt."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.status == "pending", Delivery.claimed_at.isnot(None))
+        .values(claimed_at=None, attempts=Delivery.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def release_stale(session: Session) -> int:
+    """Release every claim: only the active sender (the lock holder) may call this.
+
+    Rows a crashed sender claimed may have been sent; they go again (at-least-once).
+    """
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.status == "pending", Delivery.claimed_at.isnot(None))
+        .values(claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def next_due_at(session: Session) -> datetime | None:
+    """When the earliest unclaimed pending delivery falls due (None: nothing pending)."""
+    return session.scalar(
+        select(func.min(Delivery.next_attempt_at)).where(
+            Delivery.status == "pending", Delivery.claimed_at.is_(None)
+        )
+    )
+
+
+def has_due(session: Session, before: datetime) -> bool:
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Delivery.status == "pending",
+                    Delivery.claimed_at.is_(None),
+                    Delivery.next_attempt_at <= before,
+                )
+            )
+        )
+    )
+
+
+def alert_contents(session: Session, alert_ids: Iterable[int]) -> dict[int, AlertContent]:
+    rows = session.execute(
+        select(Alert.id, Alert.kind, Alert.texts, Case.ref, Alert.created_at)
+        .outerjoin(Case, Case.id == Alert.case_id)
+        .where(Alert.id.in_(list(alert_ids)))
+    )
+    return {
+        row.id: AlertContent(row.id, row.kind, dict(row.texts or {}), row.ref, row.created_at)
+        for row in rows
+    }
+
+
+@dataclass
+class _Changes:
+    """Outcomes turned into parameter rows, one executemany per kind of change."""
+
+    deliveries: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    subscribers: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    migrations: list[tuple[int, int]] = field(default_factory=list)
+
+
+def record(session: Session, outcomes: Iterable[Outcome], now: datetime) -> None:
+    """Write each outcome on its row, and mark blocked and gone subscribers.
+
+    Only rows still pending and claimed are touched: an outcome never overwrites a row that
+    another sender has since finished.
+    """
+    changes = _Changes()
+    for outcome in outcomes:
+        _collect(changes, outcome, now)
+    for kind, params in changes.deliveries.items():
+        _update_deliveries(session, kind, params)
+    for status, subscriber_ids in changes.subscribers.items():
+        session.execute(
+            update(Subscriber)
+            .where(Subscriber.id.in_(subscriber_ids), Subscriber.status == "active")
+            .values(status=status)
+            .execution_options(synchronize_session=False)
+        )
+    for subscriber_id, new_chat_id in changes.migrations:
+        _move_chat(session, subscriber_id, new_chat_id)
+
+
+def _collect(changes: _Changes, outcome: Outcome, now: datetime) -> None:
+    error = outcome.error[:ERROR_LENGTH] if outcome.error else None
+    row: dict[str, Any] = {"_id": outcome.delivery_id, "_error": error}
+    if outcome.kind == SENT:
+        row |= {"_message_id": outcome.message_id, "_sent_at": now}
+        if outcome.new_chat_id is not None:
+            changes.migrations.append((outcome.subscriber_id, outcome.new_chat_id))
+    elif outcome.kind == RETRY:
+        row["_retry_at"] = outcome.retry_at
+    else:
+        if outcome.kind in (BLOCKED, GONE):
+            changes.subscribers[outcome.kind].add(outcome.subscriber_id)
+        row["_error"] = error or outcome.kind
+    changes.deliveries[SENT if outcome.kind == SENT else outcome.kind].append(row)
+
+
+_VALUES: dict[str, dict[str, Any]] = {
+    SENT: {
+        "status": "sent",
+        "telegram_message_id": bindparam("_message_id"),
+        "sent_at": bindparam("_sent_at", type_=Delivery.sent_at.type),
+    },
+    RETRY: {"next_attempt_at": bindparam("_retry_at", type_=Delivery.next_attempt_at.type)},
+    FAILED: {"status": "failed"},
+    BLOCKED: {"status": "failed"},
+    GONE: {"status": "failed"},
+}
+
+
+def _update_deliveries(session: Session, kind: str, params: list[dict[str, Any]]) -> None:
+    table = Delivery.__table__
+    statement = (
+        update(table)
+        .where(
+            table.c.id == bindparam("_id"),
+            table.c.status == "pending",
+            table.c.claimed_at.isnot(None),
+        )
+        .values(claimed_at=None, last_error=bindparam("_error"), **_VALUES[kind])
+    )
+    session.execute(statement, params)
+
+
+def _move_chat(session: Session, subscriber_id: int, new_chat_id: int) -> None:
+    """A group became a supergroup: its new id, unless another subscriber already has it."""
+    taken = session.scalar(select(exists().where(Subscriber.chat_id == new_chat_id)))
+    if not taken:
+        session.execute(
+            update(Subscriber)
+            .where(Subscriber.id == subscriber_id)
+            .values(chat_id=new_chat_id)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def retry_at(now: datetime, seconds: float) -> datetime:
+    return now + timedelta(seconds=seconds)
