@@ -44,7 +44,6 @@ from bot.letters import export
 from bot.letters.eml import letter_eml
 from bot.letters.errors import LetterInvalid, LetterUnavailable, NoTargets, UnknownFormat
 from bot.letters.mailto import mailto_link
-from bot.letters.pdf import letter_pdf
 from bot.letters.render import CONTEXT_NAMES, BodyError, Letter, primary_targets, render_letter
 from bot.store.models import Case
 from bot.texts import FALLBACKS
@@ -75,6 +74,10 @@ class RenderedLetter:
 
     @cached_property
     def pdf(self) -> bytes:
+        # fpdf2 takes a quarter of a second to import: only callers that make a PDF pay it,
+        # not every `uabot` command.
+        from bot.letters.pdf import letter_pdf
+
         return letter_pdf(self.letter)
 
     @cached_property

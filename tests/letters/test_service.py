@@ -1,0 +1,133 @@
+"""bot/letters/service.py: what the bot and the CLI ask for, against a real database."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.domain import letters as domain_letters
+from bot.domain.errors import UnknownCase
+from bot.letters import service
+from bot.letters.errors import LetterUnavailable, NoTargets, UnknownFormat
+from tests.letters.conftest import (
+    COORDINATOR,
+    COPY_TARGET,
+    KAZAKH_LETTERS,
+    ON,
+    REF,
+    make_case,
+    pdf_text,
+)
+
+
+def test_there_is_one_letter_per_primary_target_with_the_copies_in_cc(
+    sessions: sessionmaker[Session], case_ref: str
+) -> None:
+    with sessions() as session:
+        letters = service.letters_for(session, case_ref, "kk", "Айгерим", on=ON)
+    assert [letter.target.name for letter in letters] == [
+        "Берік Асқарұлы Жұмабаев",
+        "Ерлан Маратович Тұрғынбеков",
+    ]
+    assert [letter.filename("pdf") for letter in letters] == [
+        "KZ-2026-201_kk_01_бас-прокурор.pdf",
+        "KZ-2026-201_kk_02_министр-внутренних-дел.pdf",
+    ]
+    first = letters[0]
+    assert first.letter.copies[0].name == COPY_TARGET.name
+    assert first.text.startswith("Берік Асқарұлы Жұмабаев\nБас прокурор\n")
+    assert first.text.rstrip().endswith(
+        "Көшірмесі: Ambassador, Embassy of the Republic of Kazakhstan"
+    )
+    assert "Құрметпен,\nАйгерим" in first.text
+    assert set(KAZAKH_LETTERS) <= set(pdf_text(first.pdf))
+    assert first.mailto is None  # a whole Kazakh letter is far past 2,000 characters
+
+
+def test_a_coordinators_body_replaces_the_default_in_that_language_only(
+    sessions: sessionmaker[Session], case_ref: str
+) -> None:
+    with sessions.begin() as session:
+        domain_letters.set_letter(session, COORDINATOR, case_ref, "en", "Free {{ people_names }}.")
+    with sessions() as session:
+        english = service.letters_for(session, case_ref, "en", on=ON)[0]
+        russian = service.letters_for(session, case_ref, "ru", on=ON)[0]
+    assert "Dear Sir or Madam,\n\nFree Әлия Үсенқызы and Жаңаөзеннің" in english.text
+    assert english.mailto is not None and english.mailto.startswith("mailto:bas-prokuror@")
+    assert "Настоятельно прошу Вас:" in russian.text
+
+
+def test_a_language_without_a_letter_names_those_there_are(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        make_case(session, languages=("kk", "ru"))
+    with sessions() as session, pytest.raises(LetterUnavailable) as refused:
+        service.letters_for(session, REF, "en")
+    assert refused.value.params["available"] == ("kk", "ru")
+    assert refused.value.message("en") == (
+        f"Case {REF} has no letter in en; it has letters in: kk, ru."
+    )
+
+
+def test_a_case_with_no_primary_target_has_no_letters(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        make_case(session, targets=(COPY_TARGET,), publish=False)
+    with sessions() as session, pytest.raises(NoTargets) as refused:
+        service.letters_for(session, REF, "kk", drafts=True)
+    assert "no primary target" in refused.value.message("en")
+
+
+def test_drafts_have_letters_only_for_staff(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        make_case(session, publish=False)
+    with sessions() as session:
+        with pytest.raises(UnknownCase):
+            service.letters_for(session, REF, "kk")
+        assert len(service.letters_for(session, REF, "kk", drafts=True)) == 2
+        assert service.languages(session, REF, drafts=True) == ("kk", "ru", "en")
+
+
+def test_export_covers_every_language_and_the_zip_holds_every_format(
+    sessions: sessionmaker[Session], case_ref: str
+) -> None:
+    with sessions() as session:
+        letters = service.export_letters(session, case_ref, on=ON)
+        data = service.export_zip(session, case_ref, langs=["ru"], formats=["txt", "eml"])
+    assert [(letter.lang, letter.number) for letter in letters] == [
+        ("kk", 1), ("kk", 2), ("ru", 1), ("ru", 2), ("en", 1), ("en", 2),
+    ]  # fmt: skip
+    assert data.startswith(b"PK")
+
+
+@pytest.mark.parametrize(
+    ("available", "preferred", "chosen"),
+    [
+        (("kk", "ru", "en"), "ru", "ru"),
+        (("ru", "en"), "kk", "ru"),
+        (("en",), "kk", "en"),
+        (("kk",), "en", "kk"),
+        (("kk", "ru"), None, "kk"),
+        ((), "en", None),
+    ],
+)
+def test_the_language_chosen_is_the_preferred_or_the_nearest(
+    available: tuple[str, ...], preferred: str | None, chosen: str | None
+) -> None:
+    assert service.choose_language(available, preferred) == chosen
+
+
+@pytest.mark.parametrize(
+    ("value", "formats"),
+    [("all", ("pdf", "eml", "txt")), ("PDF", ("pdf",)), ("txt,eml", ("txt", "eml"))],
+)
+def test_formats_are_read_from_one_word(value: str, formats: tuple[str, ...]) -> None:
+    assert service.parse_formats(value) == formats
+
+
+@pytest.mark.parametrize("value", ["docx", "", "pdf,doc"])
+def test_an_unknown_format_is_refused_in_one_line(value: str) -> None:
+    with pytest.raises(UnknownFormat) as refused:
+        service.parse_formats(value)
+    assert refused.value.message("en").startswith("Unknown letter format")
+    assert "\n" not in refused.value.message("en")
