@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,9 @@ from bot.config import DEFAULT_DATABASE_URL, ConfigError, Settings, load_setting
 from bot.store.crypto import generate_key
 
 UABOT = Path(sys.executable).with_name("uabot")
+ENV_EXAMPLE = Path(__file__).resolve().parent.parent / ".env.example"
+# The one variable whose line in .env.example shows an example rather than its default.
+EXAMPLE_NOT_DEFAULT = {"ADMIN_IDS"}
 BAD_VALUES = {
     "DATABASE_URL": "mysql://root@localhost/uabot",
     "BOT_API_BASE_URL": "localhost:8081/bot",
@@ -142,3 +146,40 @@ def test_uabot_stops_with_one_line_and_no_traceback_on_a_wrong_value(
     assert "Traceback" not in result.stderr + result.stdout
     assert "CANARY" not in result.stderr + result.stdout
     assert not (tmp_path / "var").exists()  # it stopped before touching anything
+
+
+def _example_lines() -> list[str]:
+    return ENV_EXAMPLE.read_text().splitlines()
+
+
+def _variable(line: str) -> str | None:
+    match = re.match(r"^#? ?([A-Z][A-Z0-9_]*)=", line)
+    return match.group(1) if match else None
+
+
+def test_the_example_file_documents_every_setting_with_a_comment() -> None:
+    lines = _example_lines()
+    documented: dict[str, str] = {}
+    for index, line in enumerate(lines):
+        name = _variable(line)
+        if name is None:
+            continue
+        above = index - 1
+        while above >= 0 and _variable(lines[above]):
+            above -= 1  # variables documented together share one comment
+        documented[name] = lines[above] if above >= 0 else ""
+    assert set(documented) == set(Settings.model_fields)
+    for name, comment in documented.items():
+        assert comment.startswith("# ") and len(comment) > 10, name
+
+
+def test_the_example_file_uncommented_is_a_valid_env_showing_the_defaults(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".env").write_text(
+        "\n".join(line.removeprefix("# ") for line in _example_lines() if _variable(line))
+    )
+    settings = load_settings()
+    for name, field in Settings.model_fields.items():
+        if name not in EXAMPLE_NOT_DEFAULT:
+            assert getattr(settings, name) == field.default, name
