@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.cases import PersonInput, TargetInput
+from bot.letters import service
 from bot.store.db import make_engine, make_session_factory
 from tests.letters.conftest import make_case
 
@@ -88,22 +89,30 @@ def test_export_to_one_zip_in_one_language_and_format(env: dict[str, str], tmp_p
 
 BAD_INPUT = {
     "no-targets": (
-        (NO_TARGETS,),
+        ("export", NO_TARGETS),
         f"Error: Case {NO_TARGETS} has no primary target to write to: add one first.",
     ),
     "no-letter-in-language": (
-        (RUSSIAN_ONLY, "--lang", "en"),
+        ("export", RUSSIAN_ONLY, "--lang", "en"),
         f"Error: Case {RUSSIAN_ONLY} has no letter in en; it has letters in: ru.",
     ),
     "unknown-format": (
-        ("KZ-2026-001", "--format", "docx"),
+        ("export", "KZ-2026-001", "--format", "docx"),
         'Error: Unknown letter format "docx": use pdf, eml, txt, all.',
     ),
     "unknown-case": (
-        ("KZ-2026-999",),
+        ("export", "KZ-2026-999"),
         "Error: There is no case KZ-2026-999. Send /cases to see the active ones.",
     ),
+    "body-reaching-internal-notes": (
+        ("set", RUSSIAN_ONLY, "ru", "-"),
+        f"Error: The ru letter for {RUSSIAN_ONLY} was not saved: 'PublicCase object' has no "
+        "attribute 'internal_notes' (line 2). A letter may use only: case, target, people, "
+        "people_names, plural, pronoun, salutation, date, deadline, country, signature, "
+        "copies, lang.",
+    ),
 }
+BAD_BODY = "Прошу освободить {{ people_names }}.\n{{ case.internal_notes }}"
 
 
 @pytest.fixture(scope="module")
@@ -114,9 +123,10 @@ def bad_runs(
     outs = {name: tmp_path_factory.mktemp(name) / "letters" for name in BAD_INPUT}
     running = {
         name: subprocess.Popen(
-            [UABOT, "letters", "export", *args, "--out", str(outs[name])],
+            [UABOT, "letters", *args, *(["--out", str(outs[name])] if "export" in args else [])],
             env=env,
             cwd=env["HOME"],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -125,7 +135,7 @@ def bad_runs(
     }
     results = {}
     for name, process in running.items():
-        stdout, stderr = process.communicate(timeout=60)
+        stdout, stderr = process.communicate(BAD_BODY, timeout=60)
         results[name] = (process.returncode, stdout, stderr, outs[name])
     return results
 
@@ -137,6 +147,27 @@ def test_bad_input_is_one_line_a_non_zero_exit_and_nothing_written(
     returncode, stdout, stderr, out = bad_runs[name]
     assert (returncode, stdout, stderr.strip()) == (1, "", BAD_INPUT[name][1])
     assert not out.exists()
+
+
+def test_a_coordinators_body_set_from_the_command_line_is_used_in_letters(
+    env: dict[str, str],
+) -> None:
+    body = "Прошу освободить {{ people_names }}. Срок: {{ deadline }}."
+    saved = subprocess.run(
+        [UABOT, "letters", "set", RUSSIAN_ONLY, "ru", "-"],
+        input=body,
+        env=env,
+        cwd=env["HOME"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (saved.returncode, saved.stdout) == (0, f"letters: ru body saved for {RUSSIAN_ONLY}\n")
+    engine = make_engine(env["DATABASE_URL"])
+    with make_session_factory(engine)() as session:
+        (letter,) = service.letters_for(session, RUSSIAN_ONLY, "ru")
+    engine.dispose()
+    assert "Прошу освободить Дулат Ағадил. Срок: " in letter.text
 
 
 def test_an_output_directory_that_cannot_be_written_is_one_line_and_nothing_written(
