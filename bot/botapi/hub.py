@@ -54,9 +54,9 @@ class Hub:
             waker: asyncio.Future[None] = loop.create_future()
             self._wakers.add(waker)
             try:
-                await asyncio.wait_for(waker, remaining)
-            except TimeoutError:
-                pass
+                # asyncio.wait, not wait_for: on Python 3.11 wait_for can swallow a
+                # cancellation that arrives as the waker fires, and the server never stops.
+                await asyncio.wait({waker}, timeout=remaining)
             finally:
                 self._wakers.discard(waker)
         return True

@@ -205,11 +205,10 @@ def set_webhook(state: BotState, bot: User, params: Params) -> bool:
         return True
     if not url.startswith(("http://", "https://")):
         raise bad_request("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
-    state.webhook = {
-        "url": url,
-        "secret_token": params.text("secret_token"),
-        "allowed_updates": params.decoded("allowed_updates", "allowed updates"),
-    }
+    allowed = params.decoded("allowed_updates", "allowed updates")
+    state.webhook = {"url": url, "secret_token": params.text("secret_token")}
+    if allowed is not None:
+        state.webhook["allowed_updates"] = state.allowed_updates = list(allowed)
     if params.flag("drop_pending_updates"):
         state.updates.clear()
     return True
@@ -228,8 +227,9 @@ def get_webhook_info(state: BotState, bot: User, params: Params) -> dict[str, An
         "has_custom_certificate": False,
         "pending_update_count": len(state.updates),
     }
-    if state.webhook.get("allowed_updates"):
-        info["allowed_updates"] = state.webhook["allowed_updates"]
+    for key in ("allowed_updates", "last_error_date", "last_error_message"):
+        if state.webhook.get(key):
+            info[key] = state.webhook[key]
     return info
 
 

@@ -18,6 +18,7 @@ from bot.botapi.methods import METHODS
 from bot.botapi.models import User
 from bot.botapi.params import Params, Upload
 from bot.botapi.state import BotState
+from bot.botapi.webhook import webhook_context
 
 log = logging.getLogger("uabot.botapi")
 
@@ -34,6 +35,7 @@ def make_app(state: BotState | None = None) -> web.Application:
     app.router.add_get("/file/bot{token}/documents/{file_id}", file_download)
     control.add_routes(app)
     app.on_shutdown.append(_close_hub)
+    app.cleanup_ctx.append(webhook_context)
     return app
 
 
@@ -61,6 +63,7 @@ async def bot_api(request: web.Request) -> web.StreamResponse:
             if method.lower() in FAULTY_METHODS and await _inject_fault(request):
                 return web.Response()  # unreachable for the client: the connection is gone
             result = handler(state, bot, params)  # type: ignore[misc]
+            request.app[HUB].wake()  # e.g. a webhook just set: its pusher looks again
     except ApiError as error:
         state.counters.count_status(error.code)
         return api_error(error)

@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import pytest
+from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Conflict
 
@@ -127,3 +128,36 @@ async def test_a_webhook_forbids_polling_until_deleted(bot: Bot) -> None:
     assert (await bot.get_webhook_info()).url == "https://uabot.example.org/hook"
     await bot.delete_webhook()
     assert await bot.get_updates() == ()
+
+
+async def test_a_webhook_receives_updates_with_its_secret(bot: Bot, server) -> None:
+    received: list[tuple[str | None, dict]] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        received.append(
+            (request.headers.get("X-Telegram-Bot-Api-Secret-Token"), await request.json())
+        )
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    try:
+        await server.acontrol.send_text(42, "queued before")
+        await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="s3cret")
+        await server.acontrol.send_text(42, "/start")
+        for _ in range(50):
+            if len(received) == 2:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await runner.cleanup()
+
+    assert [(secret, body["message"]["text"]) for secret, body in received] == [
+        ("s3cret", "queued before"),
+        ("s3cret", "/start"),
+    ]
+    assert (await bot.get_webhook_info()).pending_update_count == 0
