@@ -1,0 +1,84 @@
+"""HTML and MarkdownV2 parse modes: what a user sees, and what Telegram refuses."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.botapi.entities import EntityError, bot_command_entities, parse_html
+from bot.botapi.markdown import parse_markdown_v2
+
+
+def test_html_tags_become_entities_with_utf16_offsets() -> None:
+    text, entities = parse_html(
+        '👍 <b>bold <i>both</i></b> <a href="https://x.org/?a=1&amp;b">l</a>'
+    )
+
+    assert text == "👍 bold both l"
+    assert entities == [
+        {"type": "bold", "offset": 3, "length": 9},
+        {"type": "italic", "offset": 8, "length": 4},
+        {"type": "text_link", "offset": 13, "length": 1, "url": "https://x.org/?a=1&b"},
+    ]
+
+
+def test_html_references_are_decoded_and_unknown_ones_kept() -> None:
+    assert parse_html("&lt;b&gt; &amp; &quot; &#65;&#x42; &nbsp;")[0] == '<b> & " AB &nbsp;'
+
+
+def test_escaped_user_text_renders_literally() -> None:
+    assert parse_html("&lt;b&gt;*_[x](y)")[0] == "<b>*_[x](y)"
+
+
+def test_pre_with_a_language_is_one_entity() -> None:
+    _, entities = parse_html('<pre><code class="language-python">x = 1</code></pre>')
+
+    assert entities == [{"type": "pre", "offset": 0, "length": 5, "language": "python"}]
+
+
+@pytest.mark.parametrize(
+    "html",
+    ["<b>x", "x</b>", "<b>x</i>", "<br>", "<span>x</span>", "1 < 2", "<a href>x</a>", "<b"],
+)
+def test_html_telegram_refuses_is_refused(html: str) -> None:
+    with pytest.raises(EntityError):
+        parse_html(html)
+
+
+def test_markdown_v2_entities_and_escapes() -> None:
+    text, entities = parse_markdown_v2(
+        r"*bold* _it_ __u__ ~s~ ||sp|| `c.d` [link](https://x\.org) 1\.5"
+    )
+
+    assert text == "bold it u s sp c.d link 1.5"
+    assert [e["type"] for e in entities] == [
+        "bold",
+        "italic",
+        "underline",
+        "strikethrough",
+        "spoiler",
+        "code",
+        "text_link",
+    ]
+    assert entities[-1]["url"] == "https://x.org"
+
+
+@pytest.mark.parametrize(
+    ("source", "error"),
+    [
+        ("Deadline 1.12", "Character '.' is reserved and must be escaped with the preceding '\\'"),
+        ("*bold", "Can't find end of Bold entity at byte offset 0"),
+        ("[x](http://y", "Can't find end of a URL at byte offset 4"),
+    ],
+)
+def test_markdown_v2_telegram_refuses_is_refused(source: str, error: str) -> None:
+    with pytest.raises(EntityError, match=None) as raised:
+        parse_markdown_v2(source)
+
+    assert str(raised.value) == error
+
+
+def test_commands_in_a_users_text_are_marked() -> None:
+    assert bot_command_entities("/follow@uabot_bot AG-1 and /help, not a/b") == [
+        {"type": "bot_command", "offset": 0, "length": 17},
+        {"type": "bot_command", "offset": 27, "length": 5},
+    ]
