@@ -24,10 +24,13 @@ from bot.domain.views import PublicCase, PublicPerson, PublicTarget
 from bot.letters.templates import files, renderer, sandbox
 
 # Themes pick the default body; the first kind that matches wins, so a case about
-# detention and reprisals gets the detention letter (the more urgent demands).
+# detention and surveillance gets the detention letter (the more urgent demands). A default
+# body states facts ("they are under surveillance"), so each kind is chosen only by the
+# themes that establish them; "reprisals" alone gets the general letter, which asks that
+# there be none.
 KINDS: tuple[tuple[str, frozenset[str]], ...] = (
     ("detention", frozenset({"detention", "torture"})),
-    ("surveillance", frozenset({"surveillance", "reprisals"})),
+    ("surveillance", frozenset({"surveillance"})),
     ("prosecution", frozenset({"fair_trial", "political_prisoners"})),
 )
 # With no telling theme, the people's status decides.

@@ -32,7 +32,8 @@ RU = public_target(RU_TARGET)
 @pytest.mark.parametrize(
     ("themes", "statuses", "kind"),
     [
-        (("detention", "reprisals"), (), "detention"),
+        (("detention", "surveillance"), (), "detention"),
+        (("reprisals", "womens_rights"), ("at_risk",), "general"),
         (("surveillance", "death_in_custody"), (), "surveillance"),
         (("fair_trial",), (), "prosecution"),
         (("freedom_of_assembly",), ("prosecuted",), "prosecution"),
