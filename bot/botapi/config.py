@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 _INT_SETS = ("blocked_chats", "gone_chats")
+_FAULT_SHARES = ("fail_rate", "drop_rate", "lost_rate", "slow_rate")
 
 
 @dataclass
@@ -19,7 +20,8 @@ class Config:
     gone_chats: set[int] = field(default_factory=set)
     migrated_chats: dict[int, int] = field(default_factory=dict)  # old group id -> supergroup
     fail_rate: float = 0.0
-    drop_rate: float = 0.0
+    drop_rate: float = 0.0  # the connection closes before the message is delivered
+    lost_rate: float = 0.0  # the message is delivered, then the connection closes unanswered
     slow_rate: float = 0.0
     slow_seconds: float = 1.0
     seed: int = 0
@@ -33,6 +35,9 @@ class Config:
         if unknown:
             raise ValueError(f"unknown config keys: {', '.join(unknown)}")
         converted = {key: _convert(key, value) for key, value in changes.items()}
+        shares = [converted.get(k, getattr(self, k)) for k in _FAULT_SHARES]
+        if sum(shares) > 1.0:
+            raise ValueError(f"{' + '.join(_FAULT_SHARES)} must not exceed 1")
         for key, value in converted.items():
             setattr(self, key, value)
 
@@ -55,9 +60,11 @@ def _convert(key: str, value: Any) -> Any:
             return {int(k): int(v) for k, v in dict(value).items()}
         if key in ("global_rate", "per_chat_rate"):
             return None if value is None else _positive(float(value), key)
-        if key in ("global_burst", "per_chat_burst", "seed"):
+        if key in ("global_burst", "per_chat_burst"):
+            return int(_positive(int(value), key))
+        if key == "seed":
             return int(value)
-        if key in ("fail_rate", "drop_rate", "slow_rate"):
+        if key in _FAULT_SHARES:
             return _share(float(value), key)
         if key == "slow_seconds":
             return float(value)
@@ -68,7 +75,7 @@ def _convert(key: str, value: Any) -> Any:
 
 def _positive(value: float, key: str) -> float:
     if value <= 0:
-        raise ValueError(f"{key} must be positive or null")
+        raise ValueError(f"{key} must be positive")
     return value
 
 

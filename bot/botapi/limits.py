@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # A client pacing at exactly the limit sees its requests arrive a little early or late;
@@ -84,6 +83,3 @@ class FloodLimiter:
 
 def _whole_seconds(wait: float) -> int:
     return max(1, math.ceil(wait))
-
-
-Clock = Callable[[], float]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from typing import Any
@@ -47,27 +46,39 @@ def api_error(error: ApiError) -> web.Response:
     return web.json_response(error.to_json(), status=error.code)
 
 
+class _Dropped(Exception):
+    """The drop fault closed the connection: there is no one left to answer."""
+
+
 async def bot_api(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     method = request.match_info["method"]
     state.counters.requests[method] += 1
     try:
-        bot = _bot_user(state, request.match_info["token"])
-        handler = METHODS.get(method.lower())
-        if handler is None and method.lower() != "getupdates":
-            raise ApiError(404, "Not Found")
-        params = await read_params(request)
-        if method.lower() == "getupdates":
-            result = await get_updates(request.app, params)
-        else:
-            if method.lower() in FAULTY_METHODS and await _inject_fault(request):
-                return web.Response()  # unreachable for the client: the connection is gone
-            result = handler(state, bot, params)  # type: ignore[misc]
-            request.app[HUB].wake()  # e.g. a webhook just set: its pusher looks again
+        result = await _call(request, method.lower())
     except ApiError as error:
         state.counters.count_status(error.code)
         return api_error(error)
+    except _Dropped:
+        return web.Response()
     return web.json_response({"ok": True, "result": result})
+
+
+async def _call(request: web.Request, method: str) -> Any:
+    state = request.app[STATE]
+    bot = _bot_user(state, request.match_info["token"])
+    if method == "getupdates":
+        return await get_updates(request.app, await read_params(request))
+    handler = METHODS.get(method)
+    if handler is None:
+        raise ApiError(404, "Not Found")
+    params = await read_params(request)
+    fault = await _before_sending(request) if method in FAULTY_METHODS else None
+    result = handler(state, bot, params)
+    request.app[HUB].wake()  # e.g. a webhook was just set: its pusher looks again
+    if fault == "lost":
+        _drop_connection(request, "lost")  # delivered, but the answer never arrives
+    return result
 
 
 def _bot_user(state: BotState, token: str) -> User:
@@ -77,8 +88,8 @@ def _bot_user(state: BotState, token: str) -> User:
     return state.bot_user(int(match.group(1)))
 
 
-async def _inject_fault(request: web.Request) -> bool:
-    """Apply a drawn fault: raise a 502, wait, or drop the connection (returns True)."""
+async def _before_sending(request: web.Request) -> str | None:
+    """Draw a fault: answer 502, wait before going on, or drop the connection now."""
     state = request.app[STATE]
     fault = state.draw_fault()
     if fault == "fail":
@@ -87,11 +98,15 @@ async def _inject_fault(request: web.Request) -> bool:
         state.counters.status["slow"] += 1
         await asyncio.sleep(state.config.slow_seconds)
     if fault == "drop":
-        state.counters.status["dropped"] += 1
-        if request.transport is not None:
-            request.transport.abort()
-        return True
-    return False
+        _drop_connection(request, "dropped")
+    return fault
+
+
+def _drop_connection(request: web.Request, counter: str) -> None:
+    request.app[STATE].counters.status[counter] += 1
+    if request.transport is not None:
+        request.transport.abort()
+    raise _Dropped
 
 
 async def read_params(request: web.Request) -> Params:
@@ -162,7 +177,3 @@ async def file_download(request: web.Request) -> web.StreamResponse:
     return web.Response(
         body=document.data, content_type=document.mime_type or "application/octet-stream"
     )
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)

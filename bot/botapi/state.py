@@ -21,7 +21,7 @@ from bot.botapi.errors import ApiError, bad_request
 from bot.botapi.limits import FloodLimiter
 from bot.botapi.models import CallbackQuery, Chat, Document, Message, User
 
-STATUS_KEYS = ("429", "403", "400", "5xx", "dropped", "slow")
+STATUS_KEYS = ("429", "403", "400", "5xx", "dropped", "slow", "lost")
 UPDATE_TYPES = ("message", "callback_query")
 
 
@@ -232,10 +232,16 @@ class BotState:
             )
 
     def draw_fault(self) -> str | None:
-        """One seeded draw: "fail", "drop", "slow" or None, in the configured shares."""
+        """One seeded draw: "fail", "drop", "lost", "slow" or None, in the configured shares."""
         c = self.config
         roll = self._rng.random()
-        for fault, share in (("fail", c.fail_rate), ("drop", c.drop_rate), ("slow", c.slow_rate)):
+        shares = (
+            ("fail", c.fail_rate),
+            ("drop", c.drop_rate),
+            ("lost", c.lost_rate),
+            ("slow", c.slow_rate),
+        )
+        for fault, share in shares:
             if roll < share:
                 return fault
             roll -= share

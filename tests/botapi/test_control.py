@@ -114,7 +114,14 @@ def test_reset_forgets_messages_but_keeps_config_and_update_ids(server: RunningS
 
 
 def test_config_refuses_unknown_keys_and_bad_values(server: RunningServer) -> None:
-    for bad in ({"per_chat_limit": 1}, {"fail_rate": 2}, {"blocked_chats": ["x"]}):
+    bad_configs = (
+        {"per_chat_limit": 1},
+        {"fail_rate": 2},
+        {"fail_rate": 0.6, "slow_rate": 0.6},
+        {"blocked_chats": ["x"]},
+        {"per_chat_burst": 0},
+    )
+    for bad in bad_configs:
         with pytest.raises(httpx.HTTPStatusError) as raised:
             server.control.configure(**bad)
         assert raised.value.response.status_code == 400

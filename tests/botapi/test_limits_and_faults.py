@@ -95,6 +95,16 @@ async def test_drop_rate_closes_the_connection_without_delivering(bot: Bot, serv
     assert await server.acontrol.messages(42) == []
 
 
+async def test_lost_rate_delivers_but_never_answers(bot: Bot, server: RunningServer) -> None:
+    await server.acontrol.configure(lost_rate=1.0)
+
+    with pytest.raises(NetworkError):
+        await bot.send_message(42, "hi")
+
+    assert [m["text"] for m in await server.acontrol.messages(42)] == ["hi"]
+    assert (await server.acontrol.counters())["status"]["lost"] == 1
+
+
 async def test_slow_rate_delays_then_delivers(bot: Bot, server: RunningServer) -> None:
     await server.acontrol.configure(slow_rate=1.0, slow_seconds=0.3)
     started = time.monotonic()
