@@ -13,7 +13,7 @@ from telegram import Bot, Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.botapi.testing import RunningServer, WaitTimedOut
-from tests.botapi.conftest import TOKEN
+from tests.botapi.conftest import TOKEN, plain_http
 
 
 async def echo_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -22,7 +22,14 @@ async def echo_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def test_a_ptb_application_in_the_tests_loop_answers_a_user(server: RunningServer) -> None:
-    app = Application.builder().token(TOKEN).base_url(server.base_url).build()
+    app = (
+        Application.builder()
+        .token(TOKEN)
+        .base_url(server.base_url)
+        .request(plain_http())
+        .get_updates_request(plain_http())
+        .build()
+    )
     app.add_handler(CommandHandler("start", echo_start))
     async with app:
         await app.start()

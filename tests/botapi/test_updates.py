@@ -11,7 +11,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Conflict
 
 from bot.botapi.testing import RunningServer
-from tests.botapi.conftest import TOKEN
+from tests.botapi.conftest import TOKEN, plain_http
 
 KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton("I took action", callback_data="acted:7")]])
 
@@ -73,7 +73,7 @@ async def test_a_second_poller_ends_the_first_with_409(bot: Bot, server: Running
     await asyncio.sleep(0.1)
 
     # Another Bot: one Bot's own polls queue behind each other in its connection pool.
-    async with Bot(TOKEN, base_url=server.base_url) as second_instance:
+    async with Bot(TOKEN, base_url=server.base_url, request=plain_http()) as second_instance:
         await second_instance.get_updates(timeout=0)
 
     with pytest.raises(Conflict, match="terminated by other getUpdates request"):
