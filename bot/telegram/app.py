@@ -23,6 +23,7 @@ from bot.telegram.buttons import on_button
 from bot.telegram.dispatch import Handler, Services, command
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import coordinator as co
+from bot.telegram.handlers import letters
 from bot.telegram.handlers import subscriber as sub
 from bot.telegram.handlers.newcase import build_conversation
 
@@ -46,6 +47,9 @@ COMMANDS: dict[str, tuple[str | None, Handler]] = {
     "publish": ("coordinator", co.publish),
     "close": ("coordinator", co.close),
     "stats": ("coordinator", co.stats),
+    "letter": (None, letters.letter),
+    "letter_set": ("coordinator", letters.letter_set),
+    "letters_zip": ("coordinator", letters.letters_zip),
     "audit": ("admin", co.audit_log),
     "grant": ("admin", co.grant),
     "revoke": ("admin", co.revoke),

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.telegram.dispatch import ExpiredButton, Handler, run_handler, send, services_of
-from bot.telegram.handlers import coordinator, subscriber
+from bot.telegram.handlers import coordinator, letters, subscriber
 
 # verb → (role needed, handler)
 ROUTES: dict[str, tuple[str | None, Handler]] = {
@@ -14,16 +14,12 @@ ROUTES: dict[str, tuple[str | None, Handler]] = {
     "case": (None, subscriber.button_case),
     "follow": (None, subscriber.button_follow),
     "acted": (None, subscriber.button_acted),
+    "letter": (None, letters.button_letter),
     "lang": (None, subscriber.set_language),
     "mode": (None, subscriber.set_mode),
     "ok": ("coordinator", coordinator.confirm),
     "no": ("coordinator", coordinator.cancel),
 }
-
-
-def register(verb: str, role: str | None, handler: Handler) -> None:
-    """For features that add their own buttons (letters)."""
-    ROUTES[verb] = (role, handler)
 
 
 def _expired(_ctx: object) -> None:

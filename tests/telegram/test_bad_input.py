@@ -25,6 +25,9 @@ SUBSCRIBER_CASES = [
     ("/unfollow all", "You were not following that"),
     ("/acted", "needs a case reference"),
     ("/acted KZ-2026-001", "There is no case"),
+    ("/letter", "needs a case reference"),
+    ("/letter KZ-2026-001", "There is no case"),
+    ("/letter XX-2026-001 ru", "There is no case"),
 ]
 COORDINATOR_CASES = [
     ("/addperson", "needs a case, a status and a name"),
@@ -52,6 +55,12 @@ COORDINATOR_CASES = [
     ("/close KZ-2026-001 released He was released.", "is not active yet"),
     ("/stats", "needs a case reference"),
     ("/stats XX-2026-001", "There is no case"),
+    ("/letter KZ-2026-001 fr", "fr"),
+    ("/letter_set", "on the first line"),
+    ("/letter_set KZ-2026-001 ru", "on the first line"),
+    ("/letter_set KZ-2026-001 fr\nDear", "on the first line"),
+    ("/letters_zip", "needs a case reference"),
+    ("/letters_zip XX-2026-001", "There is no case"),
 ]
 ADMIN_CASES = [
     ("/audit", "needs a case reference"),

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.domain import actions, alerts, audit, cases, staff
 from bot.domain.cases import PersonInput, TargetInput
+from bot.domain.letters import set_letter
 from bot.domain.timeutil import parse_local_deadline
 from bot.store.models import OUTCOMES, PERSON_STATUSES, TARGET_ROLES
 from bot.telegram.dispatch import Ctx, ExpiredButton, Usage
@@ -111,7 +112,7 @@ def status(ctx: Ctx) -> Reply:
     )
 
 
-def _ask_confirmation(ctx: Ctx, request: dict[str, Any], alert_html: str) -> Reply:
+def ask_confirmation(ctx: Ctx, request: dict[str, Any], alert_html: str) -> Reply:
     pending: dict[str, dict[str, Any]] = ctx.user_data.setdefault(PENDING, {})
     while len(pending) >= MAX_PENDING:
         pending.pop(next(iter(pending)))
@@ -131,7 +132,7 @@ def publish(ctx: Ctx) -> Reply:
     ref = _need(ctx, "publish", 1)[0]
     case = cases.get_case(ctx.session, ref)
     cases.check_publishable(case, ctx.now)
-    return _ask_confirmation(
+    return ask_confirmation(
         ctx, {"op": "publish", "ref": case.ref}, alerts.preview(case, "new", ctx.lang)
     )
 
@@ -141,7 +142,7 @@ def update(ctx: Ctx) -> Reply:
     case = cases.get_case(ctx.session, ref)
     cases.check_active(case)
     text = _tail(ctx, 1)
-    return _ask_confirmation(
+    return ask_confirmation(
         ctx,
         {"op": "update", "ref": case.ref, "text": text},
         alerts.preview(case, "further_information", ctx.lang, text),
@@ -155,7 +156,7 @@ def close(ctx: Ctx) -> Reply:
     case = cases.get_case(ctx.session, ref)
     cases.check_active(case)
     text = _tail(ctx, 2)
-    return _ask_confirmation(
+    return ask_confirmation(
         ctx,
         {"op": "close", "ref": case.ref, "outcome": outcome.lower(), "text": text},
         alerts.preview(case, "closed", ctx.lang, text, outcome=outcome.lower()),
@@ -165,6 +166,12 @@ def close(ctx: Ctx) -> Reply:
 def confirm(ctx: Ctx) -> Reply:
     request = _take_pending(ctx)
     ref = request["ref"]
+    if request["op"] == "letter_set":
+        set_letter(ctx.session, ctx.actor, ref, request["lang"], request["text"], on=ctx.now.date())
+        return Reply(
+            Reply.page("bot/letter_saved.html", ctx.lang, ref=ref, lang=request["lang"]).html,
+            edit=True,
+        )
     if request["op"] == "publish":
         alert = cases.publish(ctx.session, ctx.actor, ref, now=ctx.now)
     elif request["op"] == "update":

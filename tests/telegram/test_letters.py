@@ -1,0 +1,71 @@
+"""Letters through the bot: /letter, the "Get letter" button, /letter_set, /letters_zip."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.domain import cases, staff
+from bot.store.models import ModelLetter
+from tests.telegram.harness import Chat, button_data
+
+
+def _publish(sessions: sessionmaker[Session], ref: str = "KZ-2026-001") -> None:
+    with sessions.begin() as session:
+        cases.publish(session, staff.SYSTEM, ref)
+
+
+def test_letter_sends_the_text_and_the_pdf_for_each_primary_target(
+    chat: Chat, sessions: sessionmaker[Session], server
+) -> None:
+    _publish(sessions)
+    messages = chat.say("/letter KZ-2026-001 ru", expect=4)
+    texts = [m for m in messages if not m["document"]]
+    documents = [m["document"] for m in messages if m["document"]]
+    assert "Prosecutor General" in texts[0]["text"]
+    assert len(documents) == 2 and all(d["file_name"].endswith(".pdf") for d in documents)
+    assert server.control.document(documents[0]["file_id"]).startswith(b"%PDF")
+
+
+def test_get_letter_button_uses_the_subscribers_language(
+    chat: Chat, sessions: sessionmaker[Session]
+) -> None:
+    _publish(sessions)
+    chat.language = "ru"
+    [case] = chat.say("/case KZ-2026-001")
+    messages = chat.press(case, button_data(case, "letter:"), expect=4)
+    assert "Письмо" in messages[0]["text"]
+    assert "_ru_" in messages[1]["document"]["file_name"]
+
+
+def test_a_language_the_case_lacks_lists_the_available_ones(
+    chat: Chat, sessions: sessionmaker[Session]
+) -> None:
+    _publish(sessions)
+    answer = chat.text("/letter KZ-2026-001 fr")
+    assert "kk" in answer and "ru" in answer and "en" in answer
+
+
+def test_letter_set_previews_then_saves_on_confirm(
+    coordinator: Chat, sessions: sessionmaker[Session]
+) -> None:
+    [preview] = coordinator.say(
+        "/letter_set KZ-2026-001 en\n{{ salutation }},\nPlease protect {{ people }}."
+    )
+    assert "Please protect" in preview["text"] and "Dear Prosecutor General" in preview["text"]
+    with sessions() as session:
+        assert session.scalar(select(ModelLetter)) is None
+    saved = coordinator.press_edit(preview, button_data(preview, "ok:"))
+    assert "model letter of KZ-2026-001 is saved" in saved["text"]
+    with sessions() as session:
+        assert "Please protect" in session.scalars(select(ModelLetter.body)).one()
+
+
+def test_letters_zip_gives_coordinators_every_letter(coordinator: Chat, server) -> None:
+    [message] = coordinator.say("/letters_zip KZ-2026-001")
+    data = server.control.document(message["document"]["file_id"])
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert any(n.endswith(".pdf") for n in names) and any(n.endswith(".eml") for n in names)
