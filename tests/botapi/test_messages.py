@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ParseMode
@@ -123,3 +124,22 @@ async def test_it_edits_only_the_reply_markup(bot: Bot, server: RunningServer) -
 
     [shown] = await server.acontrol.messages(42)
     assert (shown["text"], shown["reply_markup"]) == ("case", None)
+
+
+async def test_markdown_v2_is_checked_like_html(bot: Bot) -> None:
+    sent = await bot.send_message(42, r"*Deadline* 1\.12", parse_mode=ParseMode.MARKDOWN_V2)
+
+    assert (sent.text, sent.entities[0].type) == ("Deadline 1.12", "bold")
+    with pytest.raises(BadRequest, match=r"character '\.' is reserved"):
+        await bot.send_message(42, "Deadline 1.12", parse_mode=ParseMode.MARKDOWN_V2)
+
+
+def test_it_takes_a_json_body_and_refuses_a_malformed_token(server: RunningServer) -> None:
+    answer = httpx.post(f"{server.base_url}1:x/sendMessage", json={"chat_id": 5, "text": "hi"})
+    refused = httpx.get(f"{server.base_url}not-a-token/getMe")
+
+    assert answer.json()["result"]["chat"] == {"id": 5, "type": "private", "first_name": "User 5"}
+    assert (refused.status_code, refused.json()) == (
+        401,
+        {"ok": False, "error_code": 401, "description": "Unauthorized"},
+    )
