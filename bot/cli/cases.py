@@ -7,7 +7,7 @@ import click
 from bot.cli.context import LazyRuntime, pass_runtime
 from bot.domain import actions, cases
 from bot.domain.staff import SYSTEM
-from bot.domain.views import public_case
+from bot.domain.views import case_line, public_case
 from bot.store.models import CASE_STATUSES
 from bot.texts import render
 
@@ -31,7 +31,7 @@ def list_cases(runtime: LazyRuntime, statuses: tuple[str, ...]) -> None:
     with runtime.transaction() as session:
         rows = cases.list_cases(session, statuses=statuses or CASE_STATUSES, limit=10_000)
         for case in rows:
-            click.echo(render("cli/case_line.txt", case=public_case(case)))
+            click.echo(render("cli/case_line.txt", case=case_line(case)))
 
 
 @cases_group.command("show")

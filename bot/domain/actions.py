@@ -46,7 +46,7 @@ def record_action(
     """Idempotent: a second tap, even a concurrent one, counts once (the unique rule decides)."""
     if how not in ACTION_HOWS:
         raise InvalidValue(field="how", limit=0, allowed=ACTION_HOWS)
-    case = visible_case(session, ref)
+    case = visible_case(session, ref, whole=False)
     if case.status != "active":
         raise CaseNotActive(ref=case.ref)
     subscriber = ensure_subscriber(session, chat_id)

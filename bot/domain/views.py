@@ -54,6 +54,22 @@ class PublicCase:
     targets: tuple[PublicTarget, ...]
 
 
+@dataclass(frozen=True)
+class CaseLine:
+    """A case in a list: no people or targets, so listing needs no further queries."""
+
+    ref: str
+    title: str
+    country: str
+    timezone: str
+    deadline: datetime | None
+    status: str
+
+
+def case_line(case: Case) -> CaseLine:
+    return CaseLine(case.ref, case.title, case.country, case.timezone, case.deadline, case.status)
+
+
 def public_person(person: Person) -> PublicPerson:
     return PublicPerson(
         position=person.position,

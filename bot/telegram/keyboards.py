@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.domain.views import PublicCase
+from bot.domain.views import CaseLine
 from bot.telegram.reply import Button
 from bot.texts import render
 
@@ -23,7 +23,7 @@ def case_buttons(lang: str, ref: str) -> list[list[Button]]:
 
 
 def cases_page_buttons(
-    lang: str, views: Sequence[PublicCase], page: int, pages: int
+    lang: str, views: Sequence[CaseLine], page: int, pages: int
 ) -> list[list[Button]]:
     rows: list[list[Button]] = [[(f"{v.ref}: {v.title}"[:60], f"case:{v.ref}")] for v in views]
     nav: list[Button] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.domain import actions, cases, subscriptions
 from bot.domain.errors import UnknownCase
-from bot.domain.views import public_case
+from bot.domain.views import case_line, public_case
 from bot.store.models import SUBSCRIBER_MODES
 from bot.telegram.dispatch import Ctx, ExpiredButton, Usage
 from bot.telegram.keyboards import case_buttons, cases_page_buttons, language_buttons, mode_buttons
@@ -29,7 +29,7 @@ def cases_page(ctx: Ctx, page: int = 0, *, edit: bool = False) -> Reply:
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     rows = cases.list_cases(ctx.session, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
-    views = [public_case(c) for c in rows]
+    views = [case_line(c) for c in rows]
     return Reply(
         Reply.page(
             "bot/cases.html", ctx.lang, cases=views, page=page + 1, pages=pages, total=total
