@@ -62,6 +62,7 @@ class Message:
     chat: Chat
     sender: User
     date: int
+    timestamp: float  # `date` to the microsecond, for latency measurements
     text: str  # as sent: the HTML source under parse_mode HTML; a document's caption
     plain_text: str  # what the user sees
     entities: list[dict[str, Any]] = field(default_factory=list)
@@ -111,6 +112,7 @@ class Message:
             "document": self.document.to_control() if self.document else None,
             "reply_to_message_id": self.reply_to.message_id if self.reply_to else None,
             "date": self.date,
+            "timestamp": self.timestamp,
             "edited": self.edit_date is not None,
         }
 

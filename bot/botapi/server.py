@@ -61,6 +61,10 @@ async def bot_api(request: web.Request) -> web.StreamResponse:
         return api_error(error)
     except _Dropped:
         return web.Response()
+    except Exception:
+        # A bug here, not the client's fault: say so in Telegram's shape, and log it whole.
+        log.exception("botapi: %s failed", method)
+        return api_error(ApiError(500, "Internal Server Error"))
     return web.json_response({"ok": True, "result": result})
 
 

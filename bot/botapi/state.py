@@ -153,7 +153,12 @@ class BotState:
         chat = self.chats.get(chat_id)
         if chat is None:
             return []
-        return [m for m in chat.messages.values() if since is None or m.message_id > since]
+        if since is None:
+            return list(chat.messages.values())
+        # Ids only grow, so look up the newer ones instead of scanning a long chat.
+        first = max(since + 1, 1)
+        newer = (chat.messages.get(i) for i in range(first, chat.last_message_id + 1))
+        return [m for m in newer if m is not None]
 
     # -- what users do ---------------------------------------------------------------------
 
@@ -279,7 +284,8 @@ class BotState:
             message_id=chat.next_message_id(),
             chat=chat,
             sender=sender,
-            date=int(time.time()),
+            date=int(now := time.time()),
+            timestamp=now,
             text=content.text,
             plain_text=content.plain_text,
             entities=content.entities,
