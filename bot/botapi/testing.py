@@ -227,8 +227,8 @@ def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
 
 
 @contextlib.contextmanager
-def run_server(host: str = "127.0.0.1", **config: Any) -> Iterator[RunningServer]:
-    """The server on a free port in a background thread, for the duration of the block."""
+def run_server(host: str = "127.0.0.1", port: int = 0, **config: Any) -> Iterator[RunningServer]:
+    """The server in a background thread for the duration of the block (port 0: a free one)."""
     settings = Config()
     settings.update(config)
     state = BotState(settings)
@@ -241,7 +241,7 @@ def run_server(host: str = "127.0.0.1", **config: Any) -> Iterator[RunningServer
         asyncio.set_event_loop(loop)
         runner = web.AppRunner(make_app(state), handle_signals=False, shutdown_timeout=1.0)
         loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, host, 0)
+        site = web.TCPSite(runner, host, port)
         loop.run_until_complete(site.start())
         holder["port"] = runner.addresses[0][1]
         ready.set()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,6 +13,7 @@ from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    BaseRateLimiter,
     CallbackQueryHandler,
     CommandHandler,
     Defaults,
@@ -26,6 +29,8 @@ from bot.telegram.handlers import coordinator as co
 from bot.telegram.handlers import letters
 from bot.telegram.handlers import subscriber as sub
 from bot.telegram.handlers.newcase import build_conversation
+
+Background = Callable[[asyncio.Event], Awaitable[None]]
 
 # command name → (role needed, handler)
 COMMANDS: dict[str, tuple[str | None, Handler]] = {
@@ -63,15 +68,19 @@ def build_application(
     base_url: str | None = None,
     admin_ids: tuple[int, ...] = (),
     clock: Callable[[], datetime] = utcnow,
-    builder: ApplicationBuilder | None = None,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
+    background: Background | None = None,
 ) -> Application:
-    builder = builder or ApplicationBuilder()
-    builder = builder.token(token).defaults(Defaults(parse_mode=ParseMode.HTML))
+    """`background` runs beside the bot (the delivery worker) until the bot stops."""
+    builder = ApplicationBuilder().token(token).defaults(Defaults(parse_mode=ParseMode.HTML))
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_url.replace("/bot", "/file/bot"))
-    application = builder.post_init(_post_init).build()
+    if rate_limiter is not None:
+        builder = builder.rate_limiter(rate_limiter)
+    application = builder.post_init(_post_init).post_stop(_post_stop).build()
     application.bot_data["services"] = Services(sessions=sessions, clock=clock)
     application.bot_data["admin_ids"] = admin_ids
+    application.bot_data["background"] = background
     add_handlers(application)
     return application
 
@@ -94,3 +103,13 @@ async def _post_init(application: Application) -> None:
     await commands.set_default_menus(application.bot)
     for user_id, role in staff:
         await commands.set_staff_menu(application.bot, user_id, role)
+    background: Background | None = application.bot_data["background"]
+    if background is not None:
+        stop = application.bot_data["stop_background"] = asyncio.Event()
+        application.bot_data["background_task"] = asyncio.create_task(background(stop))
+
+
+async def _post_stop(application: Application) -> None:
+    if "background_task" in application.bot_data:
+        application.bot_data["stop_background"].set()
+        await application.bot_data.pop("background_task")
