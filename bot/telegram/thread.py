@@ -50,4 +50,9 @@ class BotThread:
         if app.updater is not None:
             await app.updater.stop()
         await app.stop()
+        # run_polling() calls these hooks itself; a hand-driven Application must too
+        if app.post_stop:
+            await app.post_stop(app)
         await app.shutdown()
+        if app.post_shutdown:
+            await app.post_shutdown(app)

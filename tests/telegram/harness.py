@@ -52,6 +52,10 @@ class Chat:
             next(m for m in self.control.messages(self.user_id) if m["message_id"] == message_id)
         )
 
+    def as_seen_last(self) -> dict[str, Any]:
+        """The newest message in the chat, as the person sees it."""
+        return as_seen(self.control.messages(self.user_id)[-1])
+
     def last_id(self) -> int:
         messages = self.control.messages(self.user_id)
         return messages[-1]["message_id"] if messages else 0
