@@ -57,7 +57,7 @@ def export_command(
     formats = service.parse_formats(fmt)
     with runtime.transaction() as session:
         letters = service.export_letters(session, ref, langs, org, drafts=True)
-    zip_name = f"{letters[0].letter.ref}-letters.zip" if as_zip else None
+    zip_name = service.zip_name(ref) if as_zip else None
     with export.staging(out_dir) as stage, _progress(len(letters) * len(formats)) as progress:
         paths = stage.write(letters, formats, zip_name=zip_name, progress=progress)
     click.echo(

@@ -60,7 +60,7 @@ def check_body(case: PublicCase, lang: str, body: str, on: date) -> None:
             ) from None
 
 
-def _check_language(lang: str) -> str:
+def check_language(lang: str) -> str:
     code = lang.strip().lower()
     if code not in LANGUAGES:
         raise InvalidValue(field="language", limit=0, allowed=LANGUAGES)
@@ -72,7 +72,7 @@ def set_letter(
 ) -> ModelLetter:
     """Save the case-specific body for one language, replacing the one there was."""
     require(actor, "coordinator", "letter_set")
-    lang = _check_language(lang)
+    lang = check_language(lang)
     body = body.strip()
     if not body or len(body) > MAX_BODY:
         raise InvalidValue(field="letter", limit=MAX_BODY)

@@ -16,6 +16,13 @@ For the bot engineer (/letter REF [LANG], the "Get letter" button, the coordinat
 
     with sessions.begin() as session:                            # coordinators only
         data = service.export_zip(session, ref)                  # every language and format
+        name = service.zip_name(ref)                             # "KZ-2026-001-letters.zip"
+
+    # /letter_set REF LANG, then the text: show the preview, save on confirmation.
+    with sessions.begin() as session:
+        letter = service.preview(session, ref, lang, body)       # LetterInvalid if it fails
+    with sessions.begin() as session:
+        bot.domain.letters.set_letter(session, actor, ref, lang, body)
 
 Refusals are DomainErrors; `exc.message(lang)` is the line to show:
     UnknownCase        no such case (or a draft, unless drafts=True: staff previews, exports);
@@ -23,7 +30,6 @@ Refusals are DomainErrors; `exc.message(lang)` is the line to show:
     NoTargets          the case has no primary target to write to;
     LetterInvalid      a stored body that no longer renders (e.g. it uses a field a new
                        target leaves empty); the coordinator should set it again.
-To save a coordinator's body (/letter_set) call bot.domain.letters.set_letter.
 """
 
 from __future__ import annotations
@@ -38,7 +44,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.domain import cases
-from bot.domain.letters import available_languages, letter_body
+from bot.domain.letters import (
+    PLACEHOLDER_TARGET,
+    available_languages,
+    check_body,
+    check_language,
+    letter_body,
+)
 from bot.domain.views import PublicCase, PublicTarget, public_case
 from bot.letters import export
 from bot.letters.eml import letter_eml
@@ -113,6 +125,10 @@ def parse_formats(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(wanted))
 
 
+def zip_name(ref: str) -> str:
+    return f"{cases.normalise_ref(ref)}-letters.zip"
+
+
 def _case(session: Session, ref: str, drafts: bool) -> Case:
     return cases.get_case(session, ref) if drafts else cases.visible_case(session, ref)
 
@@ -168,6 +184,25 @@ def export_zip(
 ) -> bytes:
     letters = export_letters(session, ref, langs, signature, drafts=drafts)
     return export.zip_bytes(letters, tuple(formats))
+
+
+def preview(
+    session: Session,
+    ref: str,
+    lang: str,
+    body: str,
+    signature: str | None = None,
+    *,
+    on: date | None = None,
+) -> RenderedLetter:
+    """A coordinator's body as the first target would get it, checked as set_letter checks
+    it (LetterInvalid if it does not render) and not saved."""
+    view = public_case(cases.get_case(session, ref))
+    on = on or datetime.now(ZoneInfo(view.timezone)).date()
+    lang = check_language(lang)
+    check_body(view, lang, body.strip(), on)
+    target = next(iter(primary_targets(view)), PLACEHOLDER_TARGET)
+    return RenderedLetter(_letter(view, target, lang, signature, on, body.strip()), 1)
 
 
 def _render(

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.domain import cases
 from bot.domain import letters as domain_letters
 from bot.domain.errors import UnknownCase
 from bot.letters import service
-from bot.letters.errors import LetterUnavailable, NoTargets, UnknownFormat
+from bot.letters.errors import LetterInvalid, LetterUnavailable, NoTargets, UnknownFormat
 from tests.letters.conftest import (
     COORDINATOR,
     COPY_TARGET,
@@ -131,3 +132,15 @@ def test_an_unknown_format_is_refused_in_one_line(value: str) -> None:
         service.parse_formats(value)
     assert refused.value.message("en").startswith("Unknown letter format")
     assert "\n" not in refused.value.message("en")
+
+
+def test_a_preview_shows_the_body_to_the_first_target_without_saving_it(
+    sessions: sessionmaker[Session], case_ref: str
+) -> None:
+    with sessions() as session:
+        letter = service.preview(session, case_ref, "KK", "Мен {{ people_names }} үшін жазамын.")
+        with pytest.raises(LetterInvalid):
+            service.preview(session, case_ref, "kk", "{{ case.internal_index }}")
+        assert domain_letters.letter_body(cases.get_case(session, case_ref), "kk") is None
+    assert letter.target.name == "Берік Асқарұлы Жұмабаев"
+    assert "Құрметті Бас прокурор!\n\nМен Әлия Үсенқызы" in letter.text
