@@ -67,7 +67,7 @@ def _convert(key: str, value: Any) -> Any:
         if key in _FAULT_SHARES:
             return _share(float(value), key)
         if key == "slow_seconds":
-            return float(value)
+            return _positive(float(value), key)
         return str(value)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"bad value for {key}: {value!r} ({exc})") from None

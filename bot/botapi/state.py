@@ -314,6 +314,8 @@ class BotState:
             raise bad_request("message to edit not found")
         if not message.from_bot:
             raise bad_request("message can't be edited")
+        if content is not None and message.document is not None:
+            raise bad_request("there is no text in the message to edit")
         new = content or Content(message.text, message.plain_text, message.entities)
         if (new.plain_text, new.entities, reply_markup) == (
             message.plain_text,

@@ -98,3 +98,10 @@ async def test_the_menu_button_and_chat_action_are_accepted(bot: Bot) -> None:
 async def test_an_unknown_method_answers_404(bot: Bot) -> None:
     with pytest.raises(EndPointNotFound):
         await bot.do_api_request("sendTelepathy", {"chat_id": 42})
+
+
+async def test_a_documents_caption_is_not_text_to_edit(bot: Bot) -> None:
+    sent = await bot.send_document(42, InputFile(PDF, filename="a.pdf"), caption="Letter")
+
+    with pytest.raises(BadRequest, match="There is no text in the message to edit"):
+        await bot.edit_message_text("new", 42, sent.message_id)
