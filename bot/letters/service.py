@@ -218,7 +218,7 @@ def _render(
     available = available_languages(case)
     on = on or datetime.now(ZoneInfo(view.timezone)).date()
     letters = []
-    for lang in (code.strip().lower() for code in langs):
+    for lang in dict.fromkeys(code.strip().lower() for code in langs):
         if lang not in available:
             raise LetterUnavailable(ref=view.ref, language=lang[:8], available=available)
         body = letter_body(case, lang)
