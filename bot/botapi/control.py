@@ -91,9 +91,12 @@ async def inject_callback(request: web.Request) -> web.Response:
     data = body.get("data")
     if not isinstance(data, str):
         raise ControlError(400, "data must be a string")
+    state = request.app[STATE]
+    user_id = _int(body.get("user_id"), "user_id")
+    state.user(user_id, body.get("first_name"), body.get("language_code"))
     try:
-        update_id, query_id = request.app[STATE].inject_callback(
-            _int(body.get("user_id"), "user_id"),
+        update_id, query_id = state.inject_callback(
+            user_id,
             _int(body.get("message_id"), "message_id"),
             data,
             _optional_int(body.get("chat_id"), "chat_id"),

@@ -10,7 +10,7 @@ from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Conflict
 
-from bot.botapi.testing import RunningServer
+from bot.botapi.testing import RunningServer, run_server
 from tests.botapi.conftest import TOKEN, plain_http
 
 KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton("I took action", callback_data="acted:7")]])
@@ -161,3 +161,20 @@ async def test_a_webhook_receives_updates_with_its_secret(bot: Bot, server) -> N
         ("s3cret", "/start"),
     ]
     assert (await bot.get_webhook_info()).pending_update_count == 0
+
+
+async def test_a_press_can_carry_the_users_name_and_language(bot: Bot, server) -> None:
+    sent = await bot.send_message(42, "case", reply_markup=KEYBOARD)
+    await server.acontrol.press(42, sent.message_id, "acted:7", language_code="kk")
+
+    [update] = await bot.get_updates()
+
+    assert update.callback_query.from_user.language_code == "kk"
+
+
+def test_run_server_can_take_a_fixed_port() -> None:
+    with run_server() as first:
+        port = int(first.url.rsplit(":", 1)[1])
+    with run_server("127.0.0.1", port) as second:
+        assert second.url == f"http://127.0.0.1:{port}"
+        assert second.control.counters()["sent"] == 0
