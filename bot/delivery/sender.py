@@ -125,6 +125,7 @@ class Sender:
         self._flush_now = asyncio.Event()
         self._flush_at = max(1, self.config.batch_size // 2)
         self._closing = False
+        self._recording = False
         self._stop = asyncio.Event()
         self._claiming: asyncio.Task[list[Claimed]] | None = None
         self._drained = False
@@ -168,10 +169,11 @@ class Sender:
         await self._slots.acquire()
         granted = self.pacer.try_acquire(row.chat_id, BROADCAST)
         if granted is None:
-            granted = await self._unless_stopped(self.pacer.acquire(row.chat_id, BROADCAST))
-        if granted is None:
-            self._slots.release()
-            return False
+            waited = await self._unless_stopped(self.pacer.acquire(row.chat_id, BROADCAST))
+            if waited is None:
+                self._slots.release()
+                return False
+            granted = waited.result()
         task = asyncio.create_task(self._send(row, content, granted))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -212,20 +214,20 @@ class Sender:
             self._queue.extend(rows)
             return True
         self._drained = False
-        idle_here = until_idle and not self._tasks and not self._outcomes
+        idle_here = until_idle and not self._tasks and not self._outcomes and not self._recording
         if idle_here and not await asyncio.to_thread(self._has_due_soon):
             return False
         timeout = await asyncio.to_thread(self._idle_timeout)
         return await self._unless_stopped(self.wakeup.wait(timeout)) is not None
 
-    async def _unless_stopped(self, awaitable: Awaitable[T]) -> T | None:
-        """Await, unless `stop` comes first: then cancel it and return None."""
+    async def _unless_stopped(self, awaitable: Awaitable[T]) -> asyncio.Future[T] | None:
+        """Await; return the finished future, or None if `stop` came first (it is cancelled)."""
         task = asyncio.ensure_future(awaitable)
         stopper = asyncio.ensure_future(self._stop.wait())
         await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()
         if task.done():
-            return task.result()
+            return task
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         return None
@@ -284,7 +286,10 @@ class Sender:
             # the row, which moves an hour on so the rest of the queue goes ahead.
             log.exception("delivery %s raised; retrying it in an hour", row.id)
             return Outcome(
-                row.id, row.subscriber_id, RETRY, error=f"bug: {type(exc).__name__}",
+                row.id,
+                row.subscriber_id,
+                RETRY,
+                error=f"bug: {type(exc).__name__}",
                 retry_at=self.clock() + BUG_RETRY,
             )
 
@@ -319,8 +324,12 @@ class Sender:
             self.fatal = exc
             self._stop.set()
         return classify(
-            row, exc, now=self.clock(), published_at=content.created_at,
-            policy=self.config.retry, rng=self.rng,
+            row,
+            exc,
+            now=self.clock(),
+            published_at=content.created_at,
+            policy=self.config.retry,
+            rng=self.rng,
         )
 
     # -- recorder ---------------------------------------------------------------------------
@@ -346,7 +355,11 @@ class Sender:
                     await asyncio.wait_for(self._flush_now.wait(), FLUSH_INTERVAL)
             self._flush_now.clear()
             outcomes, self._outcomes = self._outcomes, []
-            await self._commit(outcomes)
+            self._recording = True
+            try:
+                await self._commit(outcomes)
+            finally:
+                self._recording = False
             for _ in outcomes:
                 self._window.release()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import and_, exists, false, insert, literal, or_, select
+from sqlalchemy import and_, exists, false, func, insert, literal, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -15,6 +15,9 @@ from bot.domain.staff import Actor
 from bot.domain.views import public_case
 from bot.store.models import LANGUAGES, Action, Alert, Case, Delivery, Scope, Subscriber
 from bot.texts import render
+
+# The sender LISTENs on this channel (bot/delivery/lock.py).
+OUTBOX_CHANNEL = "uabot_outbox"
 
 
 def render_texts(case: Case, kind: str, text: str | None = None) -> dict[str, str]:
@@ -71,6 +74,9 @@ def fan_out(
         # SQLAlchemy keeps an INSERT's rowcount only when asked: psycopg would report -1.
         execution_options={"preserve_rowcount": True},
     )
+    if result.rowcount and session.get_bind().dialect.name == "postgresql":
+        # Wakes the sender at once; PostgreSQL delivers it only if this transaction commits.
+        session.execute(select(func.pg_notify(OUTBOX_CHANNEL, "")))
     return result.rowcount
 
 

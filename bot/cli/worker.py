@@ -1,0 +1,61 @@
+"""`uabot worker [--until-idle]`: the outbox sender without the bot front."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import click
+
+from bot.cli.context import LazyRuntime, pass_runtime
+from bot.delivery.sender import DeliveryConfig
+from bot.delivery.worker import (
+    Worker,
+    WorkerError,
+    bot_endpoint,
+    connect,
+    make_bot,
+    pacer_from_settings,
+)
+from bot.runtime import Runtime
+
+
+@click.command("worker")
+@click.option(
+    "--until-idle", is_flag=True, help="Exit once nothing is due (for scripts and benchmarks)."
+)
+@pass_runtime
+def worker(runtime: LazyRuntime, until_idle: bool) -> None:
+    """Send queued alerts; stand by while another process sends for the same bot."""
+    try:
+        asyncio.run(_run(runtime.get(), until_idle))
+    except WorkerError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+async def _run(runtime: Runtime, until_idle: bool) -> None:
+    # httpx logs every request URL at INFO, and a Bot API URL holds the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    # SIGTERM: sends in flight finish and are recorded, unsent claims are given back.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    settings = runtime.settings
+    config = DeliveryConfig.from_settings(settings)
+    token, base_url = bot_endpoint(settings)
+    bot = make_bot(token, base_url, config.concurrency)
+    if not await connect(bot, stop):
+        return
+    try:
+        await Worker(
+            runtime.sessions,
+            runtime.engine,
+            bot,
+            pacer_from_settings(settings),
+            config,
+            standby_interval=settings.DELIVERY_STANDBY_INTERVAL,
+        ).run(stop, until_idle=until_idle)
+    finally:
+        await bot.shutdown()
