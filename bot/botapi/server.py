@@ -17,6 +17,7 @@ from bot.botapi.methods import METHODS
 from bot.botapi.models import User
 from bot.botapi.params import Params, Upload
 from bot.botapi.state import BotState
+from bot.botapi.web import add_routes as add_web_chat
 from bot.botapi.webhook import webhook_context
 
 log = logging.getLogger("uabot.botapi")
@@ -33,6 +34,7 @@ def make_app(state: BotState | None = None) -> web.Application:
     app.router.add_route("*", "/bot{token}/{method}", bot_api)
     app.router.add_get("/file/bot{token}/documents/{file_id}", file_download)
     control.add_routes(app)
+    add_web_chat(app)  # the web chat at /, over the control API
     app.on_shutdown.append(_close_hub)
     app.cleanup_ctx.append(webhook_context)
     return app

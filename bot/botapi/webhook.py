@@ -35,6 +35,7 @@ async def _push_one(http: aiohttp.ClientSession, state: BotState) -> None:
     except (aiohttp.ClientError, TimeoutError) as exc:
         state.webhook["last_error_date"] = int(time.time())
         state.webhook["last_error_message"] = str(exc) or type(exc).__name__
+        log.debug("webhook push failed: %s", state.webhook["last_error_message"])
         await asyncio.sleep(RETRY_PAUSE)
         return
     if state.updates and state.updates[0] is update:
