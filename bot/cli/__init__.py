@@ -11,6 +11,7 @@ from bot.cli.context import LazyRuntime
 from bot.cli.db import db_group
 from bot.cli.demo import demo_group
 from bot.cli.letters import letters_group
+from bot.cli.run import run
 from bot.cli.sandbox import sandbox
 from bot.cli.worker import worker
 from bot.config import ConfigError
@@ -52,4 +53,5 @@ main.add_command(demo_group)
 main.add_command(cases_group)
 main.add_command(letters_group)
 main.add_command(sandbox)
+main.add_command(run)
 main.add_command(worker)

@@ -1,0 +1,84 @@
+"""`uabot run`: the bot and its delivery worker in one process; with no TELEGRAM_TOKEN, the
+local Bot API server too (the offline sandbox)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterator
+from functools import partial
+from urllib.parse import urlsplit
+
+import click
+
+from bot.botapi.testing import run_server
+from bot.cli.context import LazyRuntime, pass_runtime
+from bot.delivery.limiter import SharedRateLimiter
+from bot.delivery.sender import DeliveryConfig
+from bot.delivery.worker import Worker, bot_endpoint, make_bot, pacer_from_settings
+from bot.runtime import Runtime
+from bot.telegram.app import build_application
+from bot.texts import render
+
+
+@click.command("run")
+@click.option(
+    "--webhook-port",
+    type=click.IntRange(1, 65535),
+    default=8443,
+    show_default=True,
+    help="Where to listen when WEBHOOK_URL is set (behind a reverse proxy).",
+)
+@pass_runtime
+def run(runtime: LazyRuntime, webhook_port: int) -> None:
+    """Run the bot: long polling, or a webhook when WEBHOOK_URL is set."""
+    rt = runtime.get()
+    # httpx logs every request URL at INFO, and a Bot API URL holds the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    token, base_url = bot_endpoint(rt.settings)
+    with _sandbox(rt) as sandbox_url:
+        pacer = pacer_from_settings(rt.settings)
+        application = build_application(
+            token,
+            rt.sessions,
+            base_url=base_url,
+            admin_ids=rt.settings.ADMIN_IDS,
+            rate_limiter=SharedRateLimiter(pacer),
+            background=partial(_deliver, rt, token, base_url, pacer),
+        )
+        click.echo(render("cli/running.txt", sandbox=sandbox_url, webhook=rt.settings.WEBHOOK_URL))
+        if rt.settings.WEBHOOK_URL:
+            application.run_webhook(
+                listen="0.0.0.0",  # noqa: S104 - behind the operator's reverse proxy
+                port=webhook_port,
+                url_path=urlsplit(rt.settings.WEBHOOK_URL).path.lstrip("/"),
+                webhook_url=rt.settings.WEBHOOK_URL,
+            )
+        else:
+            application.run_polling()
+
+
+@contextlib.contextmanager
+def _sandbox(rt: Runtime) -> Iterator[str | None]:
+    """No token and no BOT_API_BASE_URL: serve the local Bot API server in this process."""
+    if not rt.settings.sandbox or rt.settings.BOT_API_BASE_URL:
+        yield None
+        return
+    with run_server(rt.settings.SANDBOX_HOST, rt.settings.SANDBOX_PORT) as server:
+        yield server.url
+
+
+async def _deliver(rt: Runtime, token: str, base_url: str, pacer, stop: asyncio.Event) -> None:
+    """The outbox sender beside the bot, on the same pacer: replies go ahead of broadcasts."""
+    config = DeliveryConfig.from_settings(rt.settings)
+    bot = make_bot(token, base_url, config.concurrency)
+    async with bot:
+        await Worker(
+            rt.sessions,
+            rt.engine,
+            bot,
+            pacer,
+            config,
+            standby_interval=rt.settings.DELIVERY_STANDBY_INTERVAL,
+        ).run(stop)

@@ -1,0 +1,124 @@
+"""The issue's end-to-end run: a coordinator creates the Agadil case with /newcase and
+publishes it; subscribers with different scopes get it or don't; one fetches the letter and
+acts twice; /stats shows one action. The delivery worker runs inside the bot's process, as
+`uabot run` runs it, and every message crosses HTTP through the local Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from functools import partial
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.botapi.testing import RunningServer, WaitTimedOut
+from bot.delivery.limiter import Pacer, SharedRateLimiter
+from bot.delivery.sender import DeliveryConfig
+from bot.delivery.worker import Worker, make_bot
+from bot.domain import cases, staff
+from bot.domain.cases import PersonInput, TargetInput
+from bot.store.models import utcnow
+from bot.telegram.app import build_application
+from bot.telegram.thread import BotThread
+from tests.telegram.conftest import COORDINATOR, TOKEN
+from tests.telegram.harness import Chat, button_data
+
+
+async def _deliver(
+    sessions: sessionmaker[Session],
+    engine: Engine,
+    base_url: str,
+    pacer: Pacer,
+    stop: asyncio.Event,
+) -> None:
+    bot = make_bot(TOKEN, base_url, 4)
+    async with bot:
+        await Worker(
+            sessions, engine, bot, pacer, DeliveryConfig(poll_interval=0.05), standby_interval=0.1
+        ).run(stop)
+
+
+@pytest.fixture
+def live_bot(
+    server: RunningServer, sessions: sessionmaker[Session], engine: Engine
+) -> Iterator[BotThread]:
+    with sessions.begin() as session:
+        staff.grant(session, staff.SYSTEM, COORDINATOR, "coordinator")
+        other = cases.create_case(
+            session,
+            staff.SYSTEM,
+            title="Another case",
+            country="KG",
+            deadline=utcnow().replace(year=2030),
+        )
+        cases.add_person(session, staff.SYSTEM, other.ref, PersonInput(name="Someone"))
+        cases.add_target(
+            session, staff.SYSTEM, other.ref, TargetInput(title="Judge", name="Demo", country="KG")
+        )
+        cases.publish(session, staff.SYSTEM, other.ref)
+    pacer = Pacer(None, None)
+    application = build_application(
+        TOKEN,
+        sessions,
+        base_url=server.base_url,
+        rate_limiter=SharedRateLimiter(pacer),
+        background=partial(_deliver, sessions, engine, server.base_url, pacer),
+    )
+    with BotThread(application) as running:
+        yield running
+
+
+def _create_agadil_case(coordinator: Chat) -> str:
+    for answer in (
+        "/newcase",
+        "Family of Dulat Agadil under surveillance",
+        "KZ",
+        "The sons of activist Dulat Agadil are under surveillance for reporting "
+        "his death in custody to the EU.",
+        "under_surveillance The family of Dulat Agadil",
+        "done",
+        "primary; Prosecutor General; Demo Prosecutor; pg@example.org",
+        "copy; Head of the Presidential Administration; Demo Head",
+        "done",
+        "2030-03-02 18:00",
+    ):
+        coordinator.say(answer)
+    [preview] = coordinator.say("kk ru en")
+    saved = coordinator.press_edit(preview, "newcase:save")
+    return saved["text"].split("draft ")[1].split(".")[0]
+
+
+def test_a_case_travels_from_newcase_to_subscribers_and_back_to_stats(
+    live_bot: BotThread, server: RunningServer
+) -> None:
+    control = server.control
+    follows_all, follows_kz, follows_other = (Chat(control, uid) for uid in (11, 12, 13))
+    follows_all.say("/follow all")
+    follows_kz.say("/follow country KZ")
+    follows_other.say("/follow KG-2026-001")
+    coordinator = Chat(control, COORDINATOR)
+
+    ref = _create_agadil_case(coordinator)
+    [preview] = coordinator.say(f"/publish {ref}")
+    queued = coordinator.press_edit(preview, button_data(preview, "ok:"))
+    assert "queued for 2 subscribers" in queued["text"]
+
+    for chat in (follows_all, follows_kz):
+        [alert] = [
+            m
+            for m in control.wait(chat.user_id, count=2, timeout=10)
+            if "URGENT ACTION" in m["plain_text"]
+        ]
+        assert ref in alert["plain_text"]
+    with pytest.raises(WaitTimedOut):
+        control.wait(follows_other.user_id, count=2, timeout=1.0)
+
+    alert = follows_all.as_seen_last()
+    letters = follows_all.press(alert, button_data(alert, "letter:"), expect=2)
+    assert letters[-1]["document"]["file_name"].endswith(".pdf")
+    follows_all.press(alert, button_data(alert, "acted:"))
+    [again] = follows_all.press(alert, button_data(alert, "acted:"))
+    assert "You already told us" in again["text"]
+    assert "Actions taken: 1" in coordinator.text(f"/stats {ref}")
