@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.botapi.testing import RunningServer, run_server
-from bot.domain import demo, staff
+from bot.domain import cases, demo, staff
+from bot.domain.cases import PersonInput, TargetInput
+from bot.store.models import utcnow
 from bot.telegram.app import build_application
 from bot.telegram.thread import BotThread
 from tests.telegram.harness import Chat
@@ -47,3 +49,32 @@ def coordinator(server: RunningServer, bot: BotThread) -> Chat:
 @pytest.fixture
 def admin(server: RunningServer, bot: BotThread) -> Chat:
     return Chat(server.control, ADMIN, first_name="Admin")
+
+
+def published_case(
+    sessions: sessionmaker[Session],
+    *,
+    title: str,
+    country: str = "KZ",
+    summary: str = "",
+    person: str = "Person",
+) -> str:
+    """A case published straight through the domain, with one person and one target."""
+    with sessions.begin() as session:
+        case = cases.create_case(
+            session,
+            staff.SYSTEM,
+            title=title,
+            country=country,
+            summary=summary,
+            deadline=utcnow().replace(year=2030),
+        )
+        cases.add_person(session, staff.SYSTEM, case.ref, PersonInput(name=person))
+        cases.add_target(
+            session,
+            staff.SYSTEM,
+            case.ref,
+            TargetInput(title="Judge", name="Demo Judge", country=country),
+        )
+        cases.publish(session, staff.SYSTEM, case.ref)
+        return case.ref

@@ -17,12 +17,10 @@ from bot.botapi.testing import RunningServer, WaitTimedOut
 from bot.delivery.limiter import Pacer, SharedRateLimiter
 from bot.delivery.sender import DeliveryConfig
 from bot.delivery.worker import Worker, make_bot
-from bot.domain import cases, staff
-from bot.domain.cases import PersonInput, TargetInput
-from bot.store.models import utcnow
+from bot.domain import staff
 from bot.telegram.app import build_application
 from bot.telegram.thread import BotThread
-from tests.telegram.conftest import COORDINATOR, TOKEN
+from tests.telegram.conftest import COORDINATOR, TOKEN, published_case
 from tests.telegram.harness import Chat, button_data
 
 
@@ -46,18 +44,7 @@ def live_bot(
 ) -> Iterator[BotThread]:
     with sessions.begin() as session:
         staff.grant(session, staff.SYSTEM, COORDINATOR, "coordinator")
-        other = cases.create_case(
-            session,
-            staff.SYSTEM,
-            title="Another case",
-            country="KG",
-            deadline=utcnow().replace(year=2030),
-        )
-        cases.add_person(session, staff.SYSTEM, other.ref, PersonInput(name="Someone"))
-        cases.add_target(
-            session, staff.SYSTEM, other.ref, TargetInput(title="Judge", name="Demo", country="KG")
-        )
-        cases.publish(session, staff.SYSTEM, other.ref)
+    published_case(sessions, title="Another case", country="KG")
     pacer = Pacer(None, None)
     application = build_application(
         TOKEN,

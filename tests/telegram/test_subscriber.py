@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain import cases, staff
-from bot.domain.cases import PersonInput, TargetInput
-from bot.store.models import Action, Scope, Subscriber, utcnow
+from bot.store.models import Action, Scope, Subscriber
+from tests.telegram.conftest import published_case
 from tests.telegram.harness import Chat, button_data, buttons
 
 
@@ -54,23 +54,8 @@ def test_cases_lists_active_cases_and_opens_one(
 
 def test_cases_are_paginated_with_buttons(chat: Chat, sessions: sessionmaker[Session]) -> None:
     _publish_all(sessions)
-    with sessions.begin() as session:
-        for i in range(3):
-            case = cases.create_case(
-                session,
-                staff.SYSTEM,
-                title=f"Extra case {i}",
-                country="KG",
-                deadline=utcnow().replace(year=utcnow().year + 1),
-            )
-            cases.add_person(session, staff.SYSTEM, case.ref, PersonInput(name=f"Person {i}"))
-            cases.add_target(
-                session,
-                staff.SYSTEM,
-                case.ref,
-                TargetInput(title="Judge", name="Demo Judge", country="KG"),
-            )
-            cases.publish(session, staff.SYSTEM, case.ref)
+    for i in range(3):
+        published_case(sessions, title=f"Extra case {i}", country="KG")
     [first] = chat.say("/cases")
     assert "page 1 of 2" in first["text"]
     second = chat.press_edit(first, button_data(first, "cases:1"))
@@ -121,21 +106,7 @@ def test_stop_erases_the_subscriber(chat: Chat, sessions: sessionmaker[Session])
 def test_user_text_is_shown_literally_never_as_markup(
     chat: Chat, sessions: sessionmaker[Session]
 ) -> None:
-    with sessions.begin() as session:
-        case = cases.create_case(
-            session,
-            staff.SYSTEM,
-            title="<b>*_[x](y)",
-            country="KZ",
-            summary="a & b < c",
-            deadline=utcnow().replace(year=2030),
-        )
-        cases.add_person(session, staff.SYSTEM, case.ref, PersonInput(name="<i>Name</i>"))
-        cases.add_target(
-            session, staff.SYSTEM, case.ref, TargetInput(title="T", name="N", country="KZ")
-        )
-        cases.publish(session, staff.SYSTEM, case.ref)
-        ref = case.ref
+    ref = published_case(sessions, title="<b>*_[x](y)", summary="a & b < c", person="<i>Name</i>")
     text = chat.text(f"/case {ref}")
     assert "<b>*_[x](y)" in text and "a & b < c" in text and "<i>Name</i>" in text
 
@@ -143,21 +114,7 @@ def test_user_text_is_shown_literally_never_as_markup(
 def test_a_long_case_is_split_under_telegrams_limit(
     chat: Chat, sessions: sessionmaker[Session]
 ) -> None:
-    with sessions.begin() as session:
-        case = cases.create_case(
-            session,
-            staff.SYSTEM,
-            title="Long",
-            country="KZ",
-            summary="\n\n".join(["word " * 150] * 10),
-            deadline=utcnow().replace(year=2030),
-        )
-        cases.add_person(session, staff.SYSTEM, case.ref, PersonInput(name="P"))
-        cases.add_target(
-            session, staff.SYSTEM, case.ref, TargetInput(title="T", name="N", country="KZ")
-        )
-        cases.publish(session, staff.SYSTEM, case.ref)
-        ref = case.ref
+    ref = published_case(sessions, title="Long", summary="\n\n".join(["word " * 150] * 10))
     messages = chat.say(f"/case {ref}", expect=2)
     assert len(messages) >= 2 and all(len(m["text"]) <= 4096 for m in messages)
     assert buttons(messages[-1])  # the keyboard rides on the last part
