@@ -36,8 +36,18 @@ TARGET_ROLES = ("primary", "copy")
 SCOPE_KINDS = ("all", "case", "country", "theme")
 SUBSCRIBER_MODES = ("immediate", "digest")
 SUBSCRIBER_STATUSES = ("active", "stopped", "blocked", "gone")
-ALERT_KINDS = ("new", "further_information", "deadline_reminder", "closed", "digest")
-DELIVERY_STATUSES = ("pending", "sent", "failed", "held")
+# deadline_passed and stale are the scheduler's private notices to a case's coordinators.
+ALERT_KINDS = (
+    "new",
+    "further_information",
+    "deadline_reminder",
+    "closed",
+    "digest",
+    "deadline_passed",
+    "stale",
+)
+# held: a digest subscriber's copy waiting for their digest; bundled: gone out in one.
+DELIVERY_STATUSES = ("pending", "sent", "failed", "held", "bundled")
 STAFF_ROLES = ("admin", "coordinator")
 ACTION_HOWS = ("email", "letter", "fax", "social", "other")
 LANGUAGES = ("en", "ru", "kk")
