@@ -3,11 +3,15 @@ and leaves the database exactly as it was."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.store.models import AuditEvent, Base
+from bot.domain import cases, staff
+from bot.store.models import Action, AuditEvent, Base, Subscriber
+from bot.telegram.thread import BotThread
 from tests.telegram.harness import Chat
 
 # (who, command, a fragment the answer must contain)
@@ -137,3 +141,30 @@ def test_a_subscriber_sending_a_staff_command_is_refused_and_audited(
     with sessions() as session:
         refusals = session.scalars(select(AuditEvent).where(AuditEvent.allowed.is_(False)))
         assert [e.actor_id for e in refusals] == [chat.user_id]
+
+
+@pytest.fixture
+def actions_table_dropped(
+    bot: BotThread, sessions: sessionmaker[Session], engine: Engine
+) -> Iterator[None]:
+    """A real fault below the handler: the table /acted writes to is gone (then put back)."""
+    with sessions.begin() as session:
+        cases.publish(session, staff.SYSTEM, "KZ-2026-001")
+        session.execute(text("DROP TABLE actions"))
+    yield
+    Action.__table__.create(engine)
+
+
+@pytest.mark.usefixtures("actions_table_dropped")
+def test_a_failing_handler_apologises_and_leaves_nothing_half_written(
+    chat: Chat, sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    secret_note = "my-private-note-4711"
+    answer = chat.text(f"/acted KZ-2026-001 {secret_note}")
+    assert "Something went wrong; nothing was changed" in answer
+    assert "Traceback" not in answer
+    with sessions() as session:
+        # /acted would have created the subscriber in the same transaction: rolled back
+        assert session.scalar(select(func.count()).select_from(Subscriber)) == 0
+    assert "handler failed" in caplog.text
+    assert secret_note not in caplog.text
