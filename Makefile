@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(VENV)/bin/uabot run
 
 test: $(STAMP)
-	$(PY) tests/pg_runner.py $(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) tests/pg_runner.py $(PY) -m pytest -v $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) tests/pg_runner.py $(PY) benchmarks/run.py $(BENCH_ARGS)
