@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from cryptography.fernet import Fernet
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.schedule import parse_offsets
 
 DEFAULT_DATABASE_URL = "sqlite:///var/uabot.sqlite3"
 
@@ -44,6 +47,12 @@ class Settings(BaseSettings):
     DELIVERY_RETRY_DEADLINE: float = Field(default=86_400.0, gt=0)
     DELIVERY_POLL_INTERVAL: float = Field(default=0.25, gt=0, le=60)
     DELIVERY_STANDBY_INTERVAL: float = Field(default=1.0, gt=0, le=5)
+    # The scheduler (bot/scheduler.py): reminders before each deadline, e.g. "48h,6h" or
+    # "3d,90m"; coordinators nudged after this many days without further information; the
+    # longest it goes without re-reading the schedule (a deadline edited elsewhere).
+    REMINDER_OFFSETS: str = "48h,6h"
+    STALE_AFTER_DAYS: int = Field(default=14, ge=1, le=365)
+    SCHEDULER_INTERVAL: float = Field(default=60.0, gt=0, le=3600)
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -95,6 +104,12 @@ class Settings(BaseSettings):
                 ) from None
         return keys
 
+    @field_validator("REMINDER_OFFSETS")
+    @classmethod
+    def _reminder_offsets(cls, value: str) -> str:
+        parse_offsets(value)  # raises ValueError with the reason
+        return value.strip()
+
     @field_validator("TZ")
     @classmethod
     def _tz(cls, value: str) -> str:
@@ -107,6 +122,10 @@ class Settings(BaseSettings):
     @property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.TZ)
+
+    @property
+    def reminder_offsets(self) -> tuple[timedelta, ...]:
+        return parse_offsets(self.REMINDER_OFFSETS)
 
     @property
     def sandbox(self) -> bool:
