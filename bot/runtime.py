@@ -9,7 +9,9 @@ from functools import cached_property
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings, load_settings
+from bot import logging_filters
+from bot.config import ConfigError, Settings, load_settings
+from bot.store import restricted
 from bot.store.crypto import keyring
 from bot.store.db import make_engine, make_session_factory
 
@@ -25,8 +27,17 @@ class Runtime:
             level=settings.LOG_LEVEL.upper(),
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
+        # Before anything else can log: no token, key or message text in any record.
+        logging_filters.install(settings.TELEGRAM_TOKEN, *settings.UABOT_SECRET_KEYS)
         keyring.configure(settings.UABOT_SECRET_KEYS)
         return cls(settings)
+
+    def require_keys(self) -> None:
+        """Refuse to start (one line) when the keys cannot read the restricted data stored."""
+        with self.sessions() as session:
+            problem = restricted.key_problem(session)
+        if problem is not None:
+            raise ConfigError(problem)
 
     @cached_property
     def engine(self) -> Engine:

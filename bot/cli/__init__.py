@@ -6,13 +6,16 @@ import logging
 
 import click
 
+from bot.cli.audit import audit_group
 from bot.cli.cases import cases_group
 from bot.cli.context import LazyRuntime
 from bot.cli.db import db_group
 from bot.cli.demo import demo_group
+from bot.cli.keys import keys_group
 from bot.cli.letters import letters_group
 from bot.cli.run import run
 from bot.cli.sandbox import sandbox
+from bot.cli.subscribers import subscribers_group
 from bot.cli.worker import worker
 from bot.config import ConfigError
 from bot.domain.errors import DomainError
@@ -55,3 +58,6 @@ main.add_command(letters_group)
 main.add_command(sandbox)
 main.add_command(run)
 main.add_command(worker)
+main.add_command(keys_group)
+main.add_command(audit_group)
+main.add_command(subscribers_group)

@@ -34,6 +34,7 @@ from bot.texts import render
 def run(runtime: LazyRuntime, webhook_port: int) -> None:
     """Run the bot: long polling, or a webhook when WEBHOOK_URL is set."""
     rt = runtime.get()
+    rt.require_keys()
     # httpx logs every request URL at INFO, and a Bot API URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     token, base_url = bot_endpoint(rt.settings)

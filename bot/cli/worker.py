@@ -28,6 +28,7 @@ from bot.runtime import Runtime
 @pass_runtime
 def worker(runtime: LazyRuntime, until_idle: bool) -> None:
     """Send queued alerts; stand by while another process sends for the same bot."""
+    runtime.get().require_keys()
     try:
         asyncio.run(_run(runtime.get(), until_idle))
     except WorkerError as exc:

@@ -27,6 +27,7 @@ from bot.telegram.dispatch import Handler, Services, command
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import coordinator as co
 from bot.telegram.handlers import letters
+from bot.telegram.handlers import person as reveal
 from bot.telegram.handlers import subscriber as sub
 from bot.telegram.handlers.newcase import build_conversation
 
@@ -52,6 +53,7 @@ COMMANDS: dict[str, tuple[str | None, Handler]] = {
     "publish": ("coordinator", co.publish),
     "close": ("coordinator", co.close),
     "stats": ("coordinator", co.stats),
+    "person": ("coordinator", reveal.person),
     "letter": (None, letters.letter),
     "letter_set": ("coordinator", letters.letter_set),
     "letters_zip": ("coordinator", letters.letters_zip),

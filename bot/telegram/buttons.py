@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.telegram import flood
 from bot.telegram.dispatch import ExpiredButton, Handler, run_handler, send, services_of
 from bot.telegram.handlers import coordinator, letters, subscriber
 
@@ -29,6 +30,8 @@ def _expired(_ctx: object) -> None:
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None or update.effective_user is None:
+        return
+    if not await flood.admit(update, context):
         return
     verb, *args = (query.data or "").split(":")
     role, handler = ROUTES.get(verb, (None, _expired))

@@ -22,6 +22,7 @@ from bot.domain import audit, subscriptions
 from bot.domain.errors import DomainError, NotAllowed
 from bot.domain.staff import Actor, actor_for, require
 from bot.store.models import utcnow
+from bot.telegram import flood
 from bot.telegram.commands import set_staff_menu
 from bot.telegram.reply import Reply, split
 from bot.texts import normalise_language, render
@@ -160,6 +161,8 @@ def command(name: str, *, role: str | None = None) -> Callable[[Handler], Callba
         async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             message = update.effective_message
             if message is None or update.effective_user is None:
+                return
+            if not await flood.admit(update, context):
                 return
             text = message.text or ""
             parts = text.split(maxsplit=1)
