@@ -11,12 +11,15 @@ from functools import partial
 from urllib.parse import urlsplit
 
 import click
+from sqlalchemy.orm import Session
 
 from bot.botapi.testing import run_server
+from bot.botapi.web import DEMO_USERS
 from bot.cli.context import LazyRuntime, pass_runtime
 from bot.delivery.limiter import SharedRateLimiter
 from bot.delivery.sender import DeliveryConfig
 from bot.delivery.worker import Worker, bot_endpoint, make_bot, pacer_from_settings
+from bot.domain import staff
 from bot.runtime import Runtime
 from bot.telegram.app import build_application
 from bot.texts import render
@@ -66,8 +69,18 @@ def _sandbox(rt: Runtime) -> Iterator[str | None]:
     if not rt.settings.sandbox or rt.settings.BOT_API_BASE_URL:
         yield None
         return
+    with rt.sessions.begin() as session:
+        grant_demo_staff(session)
     with run_server(rt.settings.SANDBOX_HOST, rt.settings.SANDBOX_PORT) as server:
         yield server.url
+
+
+def grant_demo_staff(session: Session) -> None:
+    """The web chat's demo coordinator and admin. Only the sandbox calls this: in production
+    those ids are nobody's, and `uabot demo load` (which may run there) never grants them."""
+    for user in DEMO_USERS:
+        if user.role and not staff.actor_for(session, user.user_id).can(user.role):
+            staff.grant(session, staff.SYSTEM, user.user_id, user.role)
 
 
 async def _deliver(rt: Runtime, token: str, base_url: str, pacer, stop: asyncio.Event) -> None:

@@ -714,7 +714,7 @@
       return;
     }
     ui.menuButton.hidden = state.commands.length === 0;
-    if (state.menu.mode === "suggest") suggest();
+    if (document.activeElement === ui.input) suggest(); // typed "/" before they came
   }
 
   function openMenu() {

@@ -1,0 +1,255 @@
+"""The web chat in a real browser: Playwright drives Debian's headless Chromium against the
+local Bot API server, with the bot and its delivery worker running beside it as `uabot run`
+runs them. Each step leaves a screenshot in test-artifacts/web/."""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.botapi.testing import RunningServer, run_server
+from bot.cli.run import grant_demo_staff
+from bot.delivery.limiter import Pacer, SharedRateLimiter
+from bot.delivery.sender import DeliveryConfig
+from bot.delivery.worker import Worker, make_bot
+from bot.domain import cases, demo, staff
+from bot.telegram.app import build_application
+from bot.telegram.thread import BotThread
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed: pip install -e '.[dev]'"
+)
+expect = sync_api.expect
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
+TOKEN = "123456:WEB-token"
+REF = "KZ-2026-001"
+WAIT_MS = 15_000
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason=(
+        "Debian's chromium is not installed and this user cannot install it "
+        "(make test runs `apt-get install chromium` as root)"
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[sync_api.Browser]:
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: sync_api.Browser) -> Iterator[sync_api.Page]:
+    context = browser.new_context(viewport={"width": 1100, "height": 760}, accept_downloads=True)
+    context.set_default_timeout(WAIT_MS)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+async def _deliver(
+    sessions: sessionmaker[Session], engine: Engine, base_url: str, pacer: Pacer, stop
+) -> None:
+    bot = make_bot(TOKEN, base_url, 4)
+    async with bot:
+        await Worker(
+            sessions, engine, bot, pacer, DeliveryConfig(poll_interval=0.05), standby_interval=0.1
+        ).run(stop)
+
+
+@pytest.fixture
+def server() -> Iterator[RunningServer]:
+    with run_server() as running:
+        yield running
+
+
+@pytest.fixture
+def sandbox(
+    server: RunningServer, sessions: sessionmaker[Session], engine: Engine
+) -> Iterator[RunningServer]:
+    """What `make run` leaves running: demo cases, the demo staff, the bot and its worker."""
+    with sessions.begin() as session:
+        demo.load_cases(session)
+        grant_demo_staff(session)
+        cases.publish(session, staff.SYSTEM, REF)
+    pacer = Pacer(None, None)
+    application = build_application(
+        TOKEN,
+        sessions,
+        base_url=server.base_url,
+        rate_limiter=SharedRateLimiter(pacer),
+        background=partial(_deliver, sessions, engine, server.base_url, pacer),
+    )
+    with BotThread(application):
+        yield server
+
+
+class Steps:
+    """Screenshots numbered in the order taken, named after what they show."""
+
+    def __init__(self, page: sync_api.Page, prefix: str) -> None:
+        self.page, self.prefix, self.count = page, prefix, 0
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def shot(self, name: str) -> None:
+        self.count += 1
+        path = ARTIFACTS / f"{self.prefix}-{self.count:02d}-{name}.png"
+        self.page.screenshot(path=path, animations="disabled")
+
+
+def say(page: sync_api.Page, text: str) -> None:
+    box = page.get_by_role("textbox", name="Message")
+    box.fill(text)
+    box.press("Enter")
+    expect(box).to_have_value("")
+
+
+def be(page: sync_api.Page, name: str) -> None:
+    page.locator(".user", has_text=name).click()
+    expect(page.locator(".whoami")).to_contain_text(name)
+
+
+def bot_message(page: sync_api.Page, text: str | re.Pattern[str]) -> sync_api.Locator:
+    found = page.locator(".msg.in", has_text=text).last
+    expect(found).to_be_visible()
+    return found
+
+
+def test_a_subscriber_follows_a_case_and_acts_on_the_coordinators_update(
+    sandbox: RunningServer, page: sync_api.Page
+) -> None:
+    steps = Steps(page, "case")
+    elsewhere: list[str] = []
+    page.on("request", lambda r: r.url.startswith(sandbox.url) or elsewhere.append(r.url))
+    page.goto(f"{sandbox.url}/#user=1001")
+    expect(page.locator(".whoami")).to_contain_text("Aigerim")
+    expect(page.locator("#bot-status")).to_have_text("bot")
+
+    say(page, "/cases")
+    cases_list = bot_message(page, REF)
+    steps.shot("cases")
+    cases_list.get_by_role("button", name=re.compile(f"^{REF}")).click()
+    case = bot_message(page, "Family of Dulat Agadil")
+    case.get_by_role("button", name="Follow").click()
+    bot_message(page, "You now follow")
+    steps.shot("followed")
+
+    case.get_by_role("button", name="Get letter").click()
+    letter = page.locator(".msg.in", has=page.locator(".doc")).last
+    with page.expect_download() as download:
+        letter.get_by_role("link", name=re.compile(r"Download .*\.pdf")).click()
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+    steps.shot("letter")
+
+    be(page, "Dana")
+    say(page, f"/update {REF} He was moved to another prison.")
+    preview = bot_message(page, "He was moved to another prison.")
+    steps.shot("update-preview")
+    preview.get_by_role("button", name="Confirm").click()
+    bot_message(page, "queued for 1 subscriber")
+    aigerim = page.locator(".user", has_text="Aigerim")
+    expect(aigerim.locator(".badge")).to_have_text(re.compile(r"[1-9]"))
+    steps.shot("update-sent")
+
+    be(page, "Aigerim")
+    alert = bot_message(page, "FURTHER INFORMATION")
+    expect(alert).to_contain_text("He was moved to another prison.")
+    steps.shot("alert")
+    alert.get_by_role("button", name="I took action").click()
+    bot_message(page, "Your action on")
+    steps.shot("acted")
+
+    be(page, "Dana")
+    say(page, f"/stats {REF}")
+    bot_message(page, "Actions taken: 1")
+    steps.shot("stats")
+    assert elsewhere == []  # the page loads nothing from off this machine
+
+
+def test_the_command_menu_and_user_list_work_by_keyboard_at_phone_width(
+    sandbox: RunningServer, page: sync_api.Page
+) -> None:
+    steps = Steps(page, "phone")
+    page.set_viewport_size({"width": 390, "height": 780})
+    page.goto(f"{sandbox.url}/#user=1002")
+    expect(page.locator("#bot-status")).to_have_text("bot")
+    expect(page.locator(".users")).not_to_be_in_viewport()
+
+    page.get_by_role("button", name="Menu").focus()
+    page.keyboard.press("Enter")
+    menu = page.get_by_role("listbox", name="Bot commands")
+    expect(menu.get_by_role("option").first).to_contain_text("/start")
+    expect(menu).not_to_contain_text("/publish")  # a subscriber's menu, in Russian
+    steps.shot("menu")
+    page.keyboard.press("ArrowDown")  # /help
+    page.keyboard.press("Enter")
+    bot_message(page, "/cases")
+    steps.shot("help-in-russian")
+
+    say(page, "/acted")  # bad input: the bot's usage answer, shown as Telegram shows it
+    usage = bot_message(page, "нужен номер дела")
+    expect(usage.locator("code")).to_have_text(f"/acted {REF}")
+
+    page.get_by_role("button", name="Switch user").click()
+    expect(page.locator(".users")).to_be_in_viewport()
+    steps.shot("users")
+    page.keyboard.press("Alt+3")  # Dana, the coordinator
+    expect(page.locator(".whoami")).to_contain_text("Dana")
+    box = page.get_by_role("textbox", name="Message")
+    box.fill("/pub")
+    expect(menu.get_by_role("option")).to_have_text([re.compile("/publish")])
+    box.press("Tab")
+    expect(box).to_have_value("/publish ")
+    steps.shot("coordinator-suggestions")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_the_page_says_when_the_server_is_gone_and_reconnects_after_a_restart(
+    page: sync_api.Page,
+) -> None:
+    steps = Steps(page, "restart")
+    port = _free_port()
+    with run_server(port=port) as first:
+        page.goto(f"{first.url}/#user=1001")
+        say(page, "before the restart")
+        expect(page.locator(".msg.out", has_text="before the restart")).to_be_visible()
+    banner = page.get_by_role("alert")
+    expect(banner).to_contain_text("Can't reach the server")
+    steps.shot("unreachable")
+
+    with run_server(port=port) as second:
+        expect(banner).to_be_hidden()
+        expect(page.get_by_text("The server restarted")).to_be_visible()
+        second.control.send_text(1001, "after the restart", first_name="Aigerim")
+        expect(page.locator(".msg.out", has_text="after the restart")).to_be_visible()
+        steps.shot("reconnected")
