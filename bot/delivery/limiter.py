@@ -65,7 +65,9 @@ class TokenBucket:
     def delay(self, now: float) -> float:
         """Seconds until a token is there; 0 when one is there now."""
         self._refill(now)
-        return 0.0 if self.tokens >= 1.0 - EPSILON else (1.0 - self.tokens) / self.rate
+        if self.tokens >= 1.0 - EPSILON and now >= self.updated:
+            return 0.0
+        return max(0.0, self.updated - now) + max(0.0, 1.0 - self.tokens) / self.rate
 
     def take(self, now: float) -> None:
         self._refill(now)

@@ -1,0 +1,486 @@
+"""Delivery (issue 5): every figure beside a reference measured in the same run.
+
+1. At Telegram's limits (30 messages/s, 1/s per chat), 600 subscribers: uabot's throughput as
+   a share of the limit (target >= 98%), its 429s (0) and duplicates (0), beside
+   python-telegram-bot's AIORateLimiter(max_retries=5) sending the same 600 messages.
+2. No limits: uabot's sender, database bookkeeping included, as a ratio of a bare concurrent
+   python-telegram-bot send loop (target >= 0.8), on SQLite and PostgreSQL.
+3. Replies first: while a 600-subscriber broadcast drains at the limit, p95 over 20 /case
+   replies (target < 1 s), uabot (one pacer, replies first) beside AIORateLimiter.
+4. Fan-out: time to queue one alert for 100,000 subscribers (target < 3 s) and the process's
+   peak RSS (target < 200 MB), on SQLite and PostgreSQL, beside a Python loop.
+
+The local Bot API server runs in its own process (`uabot sandbox`), as Telegram would.
+PostgreSQL figures need TEST_DATABASE_URL (`make bench` sets it); its database is wiped.
+
+    .venv/bin/python benchmarks/bench_delivery.py [--only limits,nolimits,replies,fanout]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine, insert, select, text
+from sqlalchemy.orm import Session, sessionmaker
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ExtBot
+from telegram.request import HTTPXRequest
+
+from bot.botapi.testing import AsyncControlClient, ControlClient
+from bot.config import Settings
+from bot.delivery import message, outbox
+from bot.delivery.limiter import Pacer, SharedRateLimiter
+from bot.delivery.sender import DeliveryConfig, Sender
+from bot.delivery.worker import make_bot, pacer_from_settings
+from bot.domain import cases, demo
+from bot.domain.staff import SYSTEM
+from bot.store import migrate
+from bot.store.crypto import generate_key, keyring
+from bot.store.db import make_engine, make_session_factory
+from bot.store.models import Alert, Delivery, Scope, Subscriber
+from bot.telegram.app import build_application
+
+TOKEN = "424243:BENCH-delivery"
+REF = "KZ-2026-001"
+OTHER_REF = "KZ-2026-002"
+UABOT = str(Path(sys.executable).with_name("uabot"))
+# What `uabot sandbox --telegram-limits` enforces.
+TELEGRAM_LIMITS = {"global_rate": 30, "global_burst": 30, "per_chat_rate": 1.0, "per_chat_burst": 3}
+NO_LIMITS = {"global_rate": None, "per_chat_rate": None}
+LIMIT = 30.0
+DEFAULTS = Settings.model_construct()  # the shipped defaults, whatever this shell's .env says
+KEY = generate_key()
+
+
+# -- the server and the databases ------------------------------------------------------------
+
+
+@dataclass
+class Sandbox:
+    url: str
+    control: ControlClient
+    acontrol: AsyncControlClient
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.url}/bot"
+
+    def fresh(self, **config: Any) -> None:
+        self.control.configure(**{**NO_LIMITS, "fail_rate": 0.0, "drop_rate": 0.0, **config})
+        self.control.reset()
+
+    def tally(self) -> dict[str, Any]:
+        counters = self.control.counters()
+        delivered = counters["delivered_by_chat"].values()
+        return {
+            "chats": len(counters["delivered_by_chat"]),
+            "duplicates": sum(n - 1 for n in delivered if n > 1),
+            "429": counters["status"]["429"],
+        }
+
+
+@contextlib.contextmanager
+def sandbox() -> Iterator[Sandbox]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [UABOT, "sandbox", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(url)
+        yield Sandbox(url, ControlClient(url), AsyncControlClient(url))
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _wait_for(url: str) -> None:
+    for _ in range(100):
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.get(f"{url}/_control/counters", timeout=1).raise_for_status()
+            return
+        time.sleep(0.1)
+    raise RuntimeError("the sandbox server did not start")
+
+
+@dataclass
+class Database:
+    label: str
+    url: str
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+
+def databases(tmp: str) -> list[tuple[str, str]]:
+    found = [("sqlite", f"sqlite:///{tmp}/delivery.sqlite3")]
+    if os.environ.get("TEST_DATABASE_URL"):
+        found.append(("postgresql", os.environ["TEST_DATABASE_URL"]))
+    return found
+
+
+def fresh_database(label: str, url: str) -> Database:
+    if label == "sqlite":
+        path = Path(url.removeprefix("sqlite:///"))
+        for stale in path.parent.glob(f"{path.name}*"):
+            stale.unlink()
+    engine = make_engine(url)
+    if label == "postgresql":
+        migrate.downgrade(engine, "base")
+    migrate.upgrade(engine)
+    return Database(label, url, engine, make_session_factory(engine))
+
+
+def publish(db: Database, subscribers: int) -> outbox.AlertContent:
+    """Demo cases, `subscribers` chats following everything, REF published to them."""
+    with db.sessions.begin() as session:
+        demo.load(session, subscribers=subscribers)
+    with db.sessions.begin() as session:
+        alert_id = cases.publish(session, SYSTEM, REF).id
+    with db.sessions() as session:
+        return outbox.alert_contents(session, [alert_id])[alert_id]
+
+
+def rendered(content: outbox.AlertContent) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The very message uabot sends, for the references to send too."""
+    return message.text_for(content, "en") or "", message.buttons_for(content, "en")
+
+
+# -- 1. at Telegram's limits ------------------------------------------------------------------
+
+
+@dataclass
+class Broadcast:
+    name: str
+    chats: int
+    seconds: float
+    r429: int
+    duplicates: int
+    wanted: int
+
+    @property
+    def share(self) -> float:
+        return self.chats / self.seconds / LIMIT
+
+    def line(self) -> str:
+        lost = self.wanted - self.chats
+        return (
+            f"  {self.name:<32} {self.chats:4d}/{self.wanted} delivered in {self.seconds:5.2f} s"
+            f" = {self.share:6.1%} of the limit, {self.r429:3d} x 429, "
+            f"{self.duplicates} duplicates, {lost} lost"
+        )
+
+
+async def uabot_broadcast(db: Database, server: Sandbox, pacer: Pacer) -> float:
+    config = DeliveryConfig.from_settings(DEFAULTS)
+    async with make_bot(TOKEN, server.base_url, config.concurrency) as bot:
+        sender = Sender(db.sessions, bot, pacer, config)
+        started = time.perf_counter()
+        await sender.run(until_idle=True)
+        return time.perf_counter() - started
+
+
+async def aiorl_broadcast(server: Sandbox, chats: list[int], content: outbox.AlertContent) -> float:
+    limiter = AIORateLimiter(max_retries=5)
+    request = HTTPXRequest(connection_pool_size=9, pool_timeout=120)
+    bot = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=limiter, request=request)
+    async with bot:
+        started = time.perf_counter()
+        await _broadcast_through(bot, chats, content)
+        return time.perf_counter() - started
+
+
+async def _broadcast_through(bot: Bot, chats: list[int], content: outbox.AlertContent) -> None:
+    body, markup = rendered(content)
+
+    async def one(chat: int) -> None:
+        with contextlib.suppress(TelegramError):  # counted as lost from the server's side
+            await bot.send_message(chat, body, parse_mode="HTML", reply_markup=markup)
+
+    await asyncio.gather(*(one(chat) for chat in chats))
+
+
+def at_the_limit(label: str, url: str, server: Sandbox, n: int = 600) -> None:
+    print(f"1. Telegram's limits (30/s overall, 1/s per chat), {n} subscribers [{label}]")
+    db = fresh_database(label, url)
+    content = publish(db, n)
+    server.fresh(**TELEGRAM_LIMITS)
+    seconds = asyncio.run(uabot_broadcast(db, server, pacer_from_settings(DEFAULTS)))
+    ours = Broadcast("uabot (outbox, DB bookkeeping)", **server.tally(), seconds=seconds, wanted=n)
+    server.fresh(**TELEGRAM_LIMITS)
+    time.sleep(1.1)  # a full bucket for the reference too
+    seconds = asyncio.run(aiorl_broadcast(server, list(range(1, n + 1)), content))
+    ref = Broadcast("AIORateLimiter(max_retries=5)", **server.tally(), seconds=seconds, wanted=n)
+    print(ours.line())
+    print(ref.line())
+    print(
+        f"  => uabot {ours.share:.1%} of the limit (target >= 98%), {ours.r429} x 429 (target 0);"
+        f" throughput {ours.share / ref.share:.3f}x AIORateLimiter's,"
+        f" 429s {ours.r429} vs {ref.r429}"
+    )
+    db.engine.dispose()
+
+
+# -- 2. no limits ---------------------------------------------------------------------------
+
+
+async def bare_loop(server: Sandbox, chats: list[int], content: outbox.AlertContent) -> float:
+    """The reference: python-telegram-bot's Bot, N sends, `concurrency` at a time, no DB."""
+    concurrency = DeliveryConfig.from_settings(DEFAULTS).concurrency
+    body, markup = rendered(content)
+    slots = asyncio.Semaphore(concurrency)
+
+    async def one(chat: int) -> None:
+        async with slots:
+            await bot.send_message(chat, body, parse_mode="HTML", reply_markup=markup)
+
+    async with make_bot(TOKEN, server.base_url, concurrency) as bot:
+        started = time.perf_counter()
+        await asyncio.gather(*(one(chat) for chat in chats))
+        return time.perf_counter() - started
+
+
+def requeue(db: Database, alert_id: int) -> None:
+    """The same alert pending again for everyone: each round sends the same N messages."""
+    with db.sessions.begin() as session:
+        session.execute(
+            text("UPDATE deliveries SET status = 'pending', attempts = 0, sent_at = NULL, "
+                 "telegram_message_id = NULL WHERE alert_id = :a"),
+            {"a": alert_id},
+        )
+
+
+def without_limits(label: str, url: str, server: Sandbox, n: int = 2000, rounds: int = 3) -> None:
+    print(f"2. No limits, {n} messages, median of {rounds} interleaved rounds [{label}]")
+    db = fresh_database(label, url)
+    content = publish(db, n)
+    chats = list(range(1, n + 1))
+    ours: list[float] = []
+    bare: list[float] = []
+    for _ in range(rounds):
+        server.fresh()
+        bare.append(n / asyncio.run(bare_loop(server, chats, content)))
+        server.fresh()
+        requeue(db, content.id)
+        ours.append(n / asyncio.run(uabot_broadcast(db, server, Pacer(None, None))))
+        assert server.tally()["chats"] == n
+    mine, ref = statistics.median(ours), statistics.median(bare)
+    print(f"  bare PTB send loop (reference)   {ref:7.0f} msg/s   rounds {_rounded(bare)}")
+    print(f"  uabot sender + bookkeeping       {mine:7.0f} msg/s   rounds {_rounded(ours)}")
+    print(f"  => ratio {mine / ref:.2f} (target >= 0.8)")
+    db.engine.dispose()
+
+
+def _rounded(values: list[float]) -> str:
+    return ", ".join(f"{v:.0f}" for v in values)
+
+
+# -- 3. replies first -------------------------------------------------------------------------
+
+COMMAND_USERS = list(range(900_001, 900_021))
+
+
+def add_command_users(db: Database) -> None:
+    """20 subscribers who follow another case: the broadcast does not go to their chats."""
+    with db.sessions.begin() as session:
+        session.execute(insert(Subscriber), [{"chat_id": c} for c in COMMAND_USERS])
+        ids = session.scalars(select(Subscriber.id).where(Subscriber.chat_id.in_(COMMAND_USERS)))
+        session.execute(
+            insert(Scope), [{"subscriber_id": i, "kind": "case", "value": OTHER_REF} for i in ids]
+        )
+
+
+async def _command_latencies(server: Sandbox, spacing: float = 0.75) -> list[float]:
+    async def one(user: int, delay: float) -> float:
+        await asyncio.sleep(delay)
+        started = time.perf_counter()
+        await server.acontrol.send_text(user, f"/case {REF}")
+        await server.acontrol.wait(user, count=1, timeout=90)
+        return time.perf_counter() - started
+
+    starts = [one(user, 1.0 + i * spacing) for i, user in enumerate(COMMAND_USERS)]
+    return list(await asyncio.gather(*starts))
+
+
+@contextlib.asynccontextmanager
+async def polling(application: Application) -> Any:
+    await application.initialize()
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0.0, timeout=5)
+    await application.start()
+    try:
+        yield application
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+
+
+async def replies_beside_uabot(db: Database, server: Sandbox) -> list[float]:
+    pacer = pacer_from_settings(DEFAULTS)
+    app = build_application(
+        TOKEN, db.sessions, base_url=server.base_url, rate_limiter=SharedRateLimiter(pacer)
+    )
+    async with polling(app):
+        broadcast = asyncio.create_task(uabot_broadcast(db, server, pacer))
+        latencies = await _command_latencies(server)
+        await broadcast
+    return latencies
+
+
+async def replies_beside_aiorl(
+    db: Database, server: Sandbox, chats: list[int], content: outbox.AlertContent
+) -> list[float]:
+    limiter = AIORateLimiter(max_retries=5)
+    app = build_application(TOKEN, db.sessions, base_url=server.base_url, rate_limiter=limiter)
+    async with polling(app):
+        broadcast = asyncio.create_task(_broadcast_through(app.bot, chats, content))
+        latencies = await _command_latencies(server)
+        await broadcast
+    return latencies
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[max(0, -(-95 * len(ordered) // 100) - 1)]  # nearest rank
+
+
+def replies_first(label: str, url: str, server: Sandbox, n: int = 600) -> None:
+    print(f"3. Replies first: 20 x /case while {n} broadcast messages drain at 30/s [{label}]")
+    db = fresh_database(label, url)
+    content = publish(db, n)
+    add_command_users(db)
+    server.fresh(**TELEGRAM_LIMITS)
+    ours = asyncio.run(replies_beside_uabot(db, server))
+    mine = server.tally()
+    server.fresh(**TELEGRAM_LIMITS)
+    time.sleep(1.1)
+    ref = asyncio.run(replies_beside_aiorl(db, server, list(range(1, n + 1)), content))
+    theirs = server.tally()
+    for name, samples, seen in (("uabot (one pacer)", ours, mine), ("AIORateLimiter", ref, theirs)):
+        print(
+            f"  {name:<20} p50 {statistics.median(samples):6.3f} s  p95 {p95(samples):6.3f} s"
+            f"  max {max(samples):6.3f} s   {seen['429']} x 429 during the run"
+        )
+    print(f"  => uabot p95 {p95(ours):.3f} s (target < 1 s), {p95(ref) / p95(ours):.0f}x faster "
+          "than AIORateLimiter's")
+    db.engine.dispose()
+
+
+# -- 4. fan-out -------------------------------------------------------------------------------
+
+
+def fanout_child(url: str, mode: str) -> None:
+    """In its own process, so that its peak RSS is the fan-out's: queue one alert."""
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    with sessions.begin() as session:
+        if mode == "uabot":
+            queued = cases.publish(session, SYSTEM, REF).recipients
+        else:
+            queued = _python_loop_fan_out(session)
+        seconds = time.perf_counter() - started
+        if mode != "uabot":
+            session.rollback()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"queued": queued, "seconds": seconds, "rss_before": before, "peak": peak}))
+
+
+def _python_loop_fan_out(session: Session) -> int:
+    """The reference: what a Python loop over subscribers would do (ids in, rows out)."""
+    alert = Alert(case_id=None, kind="new", texts={"en": "x"})
+    session.add(alert)
+    session.flush()
+    ids = session.scalars(select(Subscriber.id).where(Subscriber.status == "active")).all()
+    session.execute(
+        insert(Delivery),
+        [{"alert_id": alert.id, "subscriber_id": i, "status": "pending"} for i in ids],
+    )
+    return len(ids)
+
+
+def _run_child(url: str, mode: str) -> dict[str, float]:
+    env = {**os.environ, "UABOT_SECRET_KEYS": KEY}
+    out = subprocess.run(
+        [sys.executable, __file__, "--fanout-child", url, mode],
+        env=env, check=True, capture_output=True, text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def fan_out(label: str, url: str, n: int = 100_000) -> None:
+    print(f"4. Fan-out: one alert for {n:,} subscribers [{label}]")
+    db = fresh_database(label, url)
+    with db.sessions.begin() as session:
+        demo.load(session, subscribers=n)
+    if label == "postgresql":
+        with db.engine.connect() as conn:  # as autovacuum would soon after a bulk load
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+    ref = _run_child(url, "loop")
+    ours = _run_child(url, "uabot")
+    assert ours["queued"] == n
+    print(f"  Python loop (reference): {ref['seconds']:.2f} s, peak RSS {ref['peak']:.0f} MB")
+    print(
+        f"  uabot INSERT ... SELECT: {ours['seconds']:.2f} s, peak RSS {ours['peak']:.0f} MB "
+        f"({ours['rss_before']:.0f} MB before the publish)"
+    )
+    print(
+        f"  => {ours['seconds']:.2f} s = {ours['seconds'] / 3:.2f} of the 3 s target, "
+        f"{ref['seconds'] / ours['seconds']:.1f}x faster than the loop; peak RSS "
+        f"{ours['peak']:.0f} MB = {ours['peak'] / 200:.2f} of the 200 MB target"
+    )
+    db.engine.dispose()
+
+
+# -- main -------------------------------------------------------------------------------------
+
+SECTIONS: dict[str, Callable[[str, str, Sandbox], None]] = {
+    "limits": at_the_limit,
+    "nolimits": without_limits,
+    "replies": replies_first,
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", default="limits,nolimits,replies,fanout")
+    parser.add_argument("--fanout-child", nargs=2, metavar=("URL", "MODE"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    keyring.configure([os.environ.get("UABOT_SECRET_KEYS") or KEY])
+    if args.fanout_child:
+        fanout_child(*args.fanout_child)
+        return
+    only = args.only.split(",")
+    with tempfile.TemporaryDirectory() as tmp, sandbox() as server:
+        for name, section in SECTIONS.items():
+            for label, url in databases(tmp) if name != "replies" else databases(tmp)[:1]:
+                if name in only:
+                    section(label, url, server)
+        for label, url in databases(tmp):
+            if "fanout" in only:
+                fan_out(label, url)
+
+
+if __name__ == "__main__":
+    main()
+
