@@ -3,6 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test bench lint sandbox clean
 
@@ -17,7 +18,19 @@ run: $(STAMP)
 	$(VENV)/bin/uabot demo load --subscribers 5
 	$(VENV)/bin/uabot run
 
-test: $(STAMP)
+# tests/web drive Debian's Chromium with Playwright (never a browser download): install it
+# when missing and root; otherwise those tests skip and say why.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's chromium for tests/web"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium fonts-noto-color-emoji >/dev/null) \
+		|| echo "could not install chromium: tests/web will be skipped"; \
+	else \
+		echo "chromium is missing and installing it needs root: tests/web will be skipped"; \
+	fi
+
+test: $(STAMP) $(CHROMIUM)
 	$(PY) tests/pg_runner.py $(PY) -m pytest -v $(PYTEST_ARGS)
 
 bench: $(STAMP)
