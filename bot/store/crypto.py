@@ -11,8 +11,7 @@ class MissingKeyError(RuntimeError):
     def __init__(self) -> None:
         super().__init__(
             "UABOT_SECRET_KEYS is not set: restricted fields cannot be read or written "
-            "(create a key with: python -c 'from cryptography.fernet import Fernet; "
-            "print(Fernet.generate_key().decode())')"
+            "(create a key with `uabot keys generate`)"
         )
 
 
