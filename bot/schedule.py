@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.store.models import Case
 
 REMINDER = "reminder"
@@ -62,6 +63,10 @@ def offset_label(offset: timedelta) -> str:
 class Policy:
     reminder_offsets: tuple[timedelta, ...] = DEFAULT_OFFSETS
     stale_after: timedelta = DEFAULT_STALE_AFTER
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Policy:
+        return cls(settings.reminder_offsets, timedelta(days=settings.STALE_AFTER_DAYS))
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,11 @@ class Job:
     ref: str | None = None
     subscriber_id: int | None = None
     offset: timedelta | None = None
+
+    def describe(self) -> str:
+        """For log lines: 'reminder 6h KZ-2026-001', 'digest subscriber 12'."""
+        what = f"{self.kind} {offset_label(self.offset)}" if self.offset else self.kind
+        return f"{what} {self.ref or f'subscriber {self.subscriber_id}'}"
 
     @property
     def name(self) -> str:

@@ -15,6 +15,7 @@ from bot.cli.keys import keys_group
 from bot.cli.letters import letters_group
 from bot.cli.run import run
 from bot.cli.sandbox import sandbox
+from bot.cli.schedule import schedule_group
 from bot.cli.subscribers import subscribers_group
 from bot.cli.worker import worker
 from bot.config import ConfigError
@@ -61,3 +62,4 @@ main.add_command(worker)
 main.add_command(keys_group)
 main.add_command(audit_group)
 main.add_command(subscribers_group)
+main.add_command(schedule_group)

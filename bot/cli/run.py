@@ -21,6 +21,7 @@ from bot.delivery.sender import DeliveryConfig
 from bot.delivery.worker import Worker, bot_endpoint, make_bot, pacer_from_settings
 from bot.domain import staff
 from bot.runtime import Runtime
+from bot.scheduler import Scheduler, beside
 from bot.telegram.app import build_application
 from bot.texts import render
 
@@ -84,15 +85,17 @@ def grant_demo_staff(session: Session) -> None:
 
 
 async def _deliver(rt: Runtime, token: str, base_url: str, pacer, stop: asyncio.Event) -> None:
-    """The outbox sender beside the bot, on the same pacer: replies go ahead of broadcasts."""
+    """The outbox sender beside the bot, on the same pacer: replies go ahead of broadcasts.
+    The scheduler runs beside it and queues reminders, notices and digests for it."""
     config = DeliveryConfig.from_settings(rt.settings)
     bot = make_bot(token, base_url, config.concurrency)
     async with bot:
-        await Worker(
+        worker = Worker(
             rt.sessions,
             rt.engine,
             bot,
             pacer,
             config,
             standby_interval=rt.settings.DELIVERY_STANDBY_INTERVAL,
-        ).run(stop)
+        )
+        await beside(worker.run(stop), Scheduler.from_settings(rt.sessions, rt.settings), stop)

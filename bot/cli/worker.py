@@ -1,4 +1,4 @@
-"""`uabot worker [--until-idle]`: the outbox sender without the bot front."""
+"""`uabot worker [--until-idle]`: the outbox sender and the scheduler, without the bot front."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from bot.delivery.worker import (
     pacer_from_settings,
 )
 from bot.runtime import Runtime
+from bot.scheduler import Scheduler, beside
 
 
 @click.command("worker")
@@ -50,7 +51,7 @@ async def _run(runtime: Runtime, until_idle: bool) -> None:
     if not await connect(bot, stop):
         return
     try:
-        await Worker(
+        sending = Worker(
             runtime.sessions,
             runtime.engine,
             bot,
@@ -58,5 +59,9 @@ async def _run(runtime: Runtime, until_idle: bool) -> None:
             config,
             standby_interval=settings.DELIVERY_STANDBY_INTERVAL,
         ).run(stop, until_idle=until_idle)
+        if until_idle:  # a script draining the outbox: queue nothing new meanwhile
+            await sending
+        else:
+            await beside(sending, Scheduler.from_settings(runtime.sessions, settings), stop)
     finally:
         await bot.shutdown()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from bot import schedule
+from bot.config import get_settings
 from bot.domain import actions, cases, subscriptions
 from bot.domain.errors import UnknownCase
 from bot.domain.views import case_line, public_case
-from bot.store.models import SUBSCRIBER_MODES
+from bot.store.models import SUBSCRIBER_MODES, Case
 from bot.telegram.dispatch import Ctx, ExpiredButton, Usage
 from bot.telegram.keyboards import case_buttons, cases_page_buttons, language_buttons, mode_buttons
 from bot.telegram.reply import Reply
@@ -56,15 +60,25 @@ def show_case(ctx: Ctx, ref: str | None = None) -> Reply:
     staff_view = ctx.actor.is_staff
     case = cases.get_case(ctx.session, ref) if staff_view else cases.visible_case(ctx.session, ref)
     tally = actions.tally(ctx.session, case.id)
+    staff_here = staff_view and ctx.private
     return Reply.page(
         "bot/case.html",
         ctx.lang,
         case_buttons(ctx.lang, case.ref),
         case=public_case(case),
         tally=tally,
-        staff=staff_view and ctx.private,
-        internal_index=case.internal_index if staff_view and ctx.private else None,
+        staff=staff_here,
+        internal_index=case.internal_index if staff_here else None,
+        next_reminder=_next_reminder(ctx, case) if staff_here else None,
     )
+
+
+def _next_reminder(ctx: Ctx, case: Case) -> datetime | None:
+    """When the followers who have not acted are next reminded (REMINDER_OFFSETS)."""
+    if case.status != "active":
+        return None
+    policy = schedule.Policy.from_settings(get_settings())
+    return schedule.next_reminder(schedule.CaseClock.of(case), ctx.now, policy)
 
 
 def _scope(ctx: Ctx, command: str) -> tuple[str, str]:

@@ -1,0 +1,314 @@
+"""The scheduler's jobs against the database, each in the caller's transaction.
+
+A job first claims its key: it inserts its alert carrying the job's dedupe key, and the
+unique rule lets exactly one insert through. Another process, a restart or a retry gets an
+IntegrityError (on PostgreSQL it waits for the first claimant to commit or roll back), and
+its caller rolls back. Only after the claim is the case read again (locked on PostgreSQL,
+and SQLite holds its one write lock from the insert on), so a close or a deadline move
+committed a moment earlier is seen: a job no longer due returns None and the caller rolls
+the claim back, leaving the key free.
+
+Everything goes to the outbox: reminders through the ordinary fan-out (digest subscribers'
+copies are held), notices and digests as pending deliveries the sender drains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from babel.dates import format_timedelta
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from bot import schedule
+from bot.domain import alerts
+from bot.domain.cases import get_case
+from bot.domain.views import public_case
+from bot.schedule import CaseClock, DigestClock, Job, Plan, Policy
+from bot.store.db import is_postgresql
+from bot.store.models import LANGUAGES, Alert, Case, CaseEvent, Delivery, Staff, Subscriber
+from bot.texts import render
+
+# Telegram takes 4096 characters; a digest lists at most this many alerts, then a count.
+MAX_DIGEST_ITEMS = 12
+KEY_CHUNK = 500  # keys per IN (...) lookup
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    kind: str
+    ref: str | None
+    title: str | None
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One line of `uabot schedule list`."""
+
+    at: datetime
+    kind: str
+    ref: str | None
+    offset: str | None
+    recipients: int
+    audience: str  # "subscribers" or "coordinators"
+    due: bool
+
+
+# -- what the schedule is computed from ------------------------------------------------------
+
+
+def load_case_clocks(session: Session) -> list[CaseClock]:
+    rows = session.execute(
+        select(
+            Case.id,
+            Case.ref,
+            Case.deadline,
+            Case.deadline_version,
+            Case.published_at,
+            Case.last_update_at,
+        ).where(Case.status == "active")
+    )
+    return [CaseClock(*row) for row in rows]
+
+
+def load_digest_clocks(session: Session) -> list[DigestClock]:
+    """Active subscribers with held copies, whatever their mode now (none is stranded)."""
+    rows = session.execute(
+        select(
+            Subscriber.id, Subscriber.timezone, Subscriber.digest_hour, func.min(Alert.created_at)
+        )
+        .join(Delivery, Delivery.subscriber_id == Subscriber.id)
+        .join(Alert, Alert.id == Delivery.alert_id)
+        .where(Delivery.status == "held", Subscriber.status == "active")
+        .group_by(Subscriber.id, Subscriber.timezone, Subscriber.digest_hour)
+    )
+    return [DigestClock(*row) for row in rows]
+
+
+def done_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    done: set[str] = set()
+    for start in range(0, len(keys), KEY_CHUNK):
+        chunk = keys[start : start + KEY_CHUNK]
+        done.update(session.scalars(select(Alert.dedupe_key).where(Alert.dedupe_key.in_(chunk))))
+    return done
+
+
+def load_plan(session: Session, now: datetime, policy: Policy) -> Plan:
+    cases = load_case_clocks(session)
+    digests = load_digest_clocks(session)
+    keys = schedule.candidate_keys(cases, digests, policy)
+    return schedule.plan(cases, digests, now, policy, done_keys(session, keys))
+
+
+# -- running one job -------------------------------------------------------------------------
+
+
+def run_job(session: Session, job: Job, now: datetime, policy: Policy) -> int | None:
+    """Queue the job's messages; how many were queued, or None if it is no longer due."""
+    if job.kind == schedule.REMINDER:
+        return send_reminder(session, job, now, policy)
+    if job.kind in (schedule.DEADLINE_PASSED, schedule.STALE):
+        return notify_coordinators(session, job, now, policy)
+    if job.kind == schedule.DIGEST:
+        return send_digest(session, job, now)
+    raise ValueError(f"unknown job kind {job.kind!r}")
+
+
+def _claim(session: Session, job: Job, kind: str, now: datetime, case_id: int | None) -> Alert:
+    alert = Alert(case_id=case_id, kind=kind, texts={}, dedupe_key=job.key, created_at=now)
+    session.add(alert)
+    session.flush()  # IntegrityError here: the key is someone else's
+    return alert
+
+
+def _locked_case(session: Session, job: Job, now: datetime, policy: Policy) -> Case | None:
+    """The job's case, locked, if the job is still due for it as it is now."""
+    case = get_case(session, job.ref or "", for_update=True)
+    if case.status != "active" or not schedule.is_due(job, CaseClock.of(case), now, policy):
+        return None
+    return case
+
+
+def send_reminder(session: Session, job: Job, now: datetime, policy: Policy) -> int | None:
+    """To the case's followers who have not acted: the fan-out's exclude_acted rule."""
+    alert = _claim(session, job, "deadline_reminder", now, job.case_id)
+    case = _locked_case(session, job, now, policy)
+    if case is None or case.deadline is None:
+        return None
+    alert.texts = reminder_texts(case, case.deadline - now)
+    alert.recipients = alerts.fan_out(session, alert, case, now, exclude_acted=True)
+    return alert.recipients
+
+
+def reminder_texts(case: Case, left: timedelta) -> dict[str, str]:
+    view = public_case(case)
+    return {
+        lang: render(
+            "alerts/deadline_reminder.html", lang, case=view, time_left=time_left(left, lang)
+        )
+        for lang in LANGUAGES
+    }
+
+
+def time_left(left: timedelta, lang: str) -> str:
+    """'48 hours', '6 hours', '3 days': hours until two full days, so 30 h is not '1 day'."""
+    return format_timedelta(left, threshold=2, granularity="minute", locale=lang)
+
+
+def notify_coordinators(session: Session, job: Job, now: datetime, policy: Policy) -> int | None:
+    """A private notice to the case's coordinators.
+
+    The alert carries no case_id: it is staff business, and per-case tallies (/stats) count
+    only what subscribers were sent. The case is in the dedupe key.
+    """
+    alert = _claim(session, job, job.kind, now, None)
+    case = _locked_case(session, job, now, policy)
+    if case is None:
+        return None
+    view = public_case(case)
+    days = policy.stale_after.days
+    since = case.last_update_at or case.published_at
+    alert.texts = {
+        lang: render(f"alerts/{job.kind}.html", lang, case=view, days=days, since=since)
+        for lang in LANGUAGES
+    }
+    alert.recipients = _queue(session, alert, staff_subscribers(session, case.id), now)
+    return alert.recipients
+
+
+def coordinators(session: Session, case_id: int) -> list[int]:
+    """Staff who worked on the case (its events name them); with none, all of the staff."""
+    actors = select(CaseEvent.actor_id).where(
+        CaseEvent.case_id == case_id, CaseEvent.actor_id.isnot(None)
+    )
+    ids = list(session.scalars(select(Staff.user_id).where(Staff.user_id.in_(actors))))
+    return ids or list(session.scalars(select(Staff.user_id)))
+
+
+def staff_subscribers(session: Session, case_id: int) -> list[int]:
+    """Subscriber rows for the case's coordinators' private chats (a chat id is the user id).
+
+    A coordinator with no row gets one, with no scopes: it receives nothing else. One who
+    stopped or blocked the bot is not written to.
+    """
+    user_ids = coordinators(session, case_id)
+    if not user_ids:
+        return []
+    known = dict(
+        session.execute(
+            select(Subscriber.chat_id, Subscriber.id).where(Subscriber.chat_id.in_(user_ids))
+        ).all()
+    )
+    for user_id in sorted(set(user_ids) - known.keys()):
+        subscriber = Subscriber(chat_id=user_id)
+        session.add(subscriber)
+        session.flush()
+        known[user_id] = subscriber.id
+    return list(
+        session.scalars(
+            select(Subscriber.id).where(
+                Subscriber.id.in_(known.values()), Subscriber.status == "active"
+            )
+        )
+    )
+
+
+def send_digest(session: Session, job: Job, now: datetime) -> int | None:
+    """One message bundling the subscriber's held copies; the copies become 'bundled'."""
+    alert = _claim(session, job, "digest", now, None)
+    subscriber = session.get(Subscriber, job.subscriber_id)
+    if subscriber is None or subscriber.status != "active":
+        return None
+    held = session.execute(
+        select(Delivery.id, Alert.kind, Case.ref, Case.title)
+        .join(Alert, Alert.id == Delivery.alert_id)
+        .outerjoin(Case, Case.id == Alert.case_id)
+        .where(
+            Delivery.subscriber_id == subscriber.id,
+            Delivery.status == "held",
+            Alert.created_at <= now,
+        )
+        .order_by(Alert.created_at, Alert.id)
+    ).all()
+    if not held:
+        return None  # nothing when nothing
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_([row.id for row in held]), Delivery.status == "held")
+        .values(status="bundled")
+        .execution_options(synchronize_session=False)
+    )
+    items = [DigestItem(row.kind, row.ref, row.title) for row in held]
+    alert.texts = {lang: digest_text(items, lang) for lang in LANGUAGES}
+    alert.recipients = _queue(session, alert, [subscriber.id], now)
+    return alert.recipients
+
+
+def digest_text(items: Sequence[DigestItem], lang: str) -> str:
+    shown = items[:MAX_DIGEST_ITEMS]
+    return render(
+        "alerts/digest.html", lang, items=shown, count=len(items), more=len(items) - len(shown)
+    )
+
+
+def _queue(session: Session, alert: Alert, subscriber_ids: Iterable[int], now: datetime) -> int:
+    """Pending deliveries for these subscribers, whatever their mode: never held."""
+    rows = [
+        {
+            "alert_id": alert.id,
+            "subscriber_id": subscriber_id,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+        }
+        for subscriber_id in subscriber_ids
+    ]
+    if not rows:
+        return 0
+    session.execute(insert(Delivery), rows)
+    if is_postgresql(session):
+        # Wakes the sender at once; PostgreSQL delivers it only if this transaction commits.
+        session.execute(select(func.pg_notify(alerts.OUTBOX_CHANNEL, "")))
+    return len(rows)
+
+
+# -- `uabot schedule list` -------------------------------------------------------------------
+
+
+def listing(session: Session, now: datetime, policy: Policy) -> list[Listed]:
+    """Due and upcoming jobs, soonest first, with how many people each would reach now."""
+    plan = load_plan(session, now, policy)
+    lines = [_listed(session, job, due=True) for job in plan.due if job.kind != schedule.DIGEST]
+    lines += [
+        _listed(session, job, due=False) for job in plan.upcoming if job.kind != schedule.DIGEST
+    ]
+    lines += _digest_lines(plan, now)
+    return sorted(lines, key=lambda line: (line.at, line.ref or "", line.kind))
+
+
+def _listed(session: Session, job: Job, *, due: bool) -> Listed:
+    offset = schedule.offset_label(job.offset) if job.offset is not None else None
+    if job.kind == schedule.REMINDER:
+        case = get_case(session, job.ref or "", whole=False)
+        count = session.scalar(
+            select(func.count())
+            .select_from(Subscriber)
+            .where(alerts.recipients(case, exclude_acted=True))
+        )
+        return Listed(job.at, job.kind, job.ref, offset, count or 0, "subscribers", due)
+    count = len(coordinators(session, job.case_id or 0))
+    return Listed(job.at, job.kind, job.ref, offset, count, "coordinators", due)
+
+
+def _digest_lines(plan: Plan, now: datetime) -> list[Listed]:
+    """Digests grouped by the moment they go: one line per slot, counting subscribers."""
+    slots: dict[datetime, int] = {}
+    for job in [*plan.due, *plan.upcoming]:
+        if job.kind == schedule.DIGEST:
+            slots[job.at] = slots.get(job.at, 0) + 1
+    return [
+        Listed(at, schedule.DIGEST, None, None, count, "subscribers", at <= now)
+        for at, count in slots.items()
+    ]
