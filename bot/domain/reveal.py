@@ -14,7 +14,7 @@ from bot.domain import audit, cases
 from bot.domain.errors import NotAllowed
 from bot.domain.staff import Actor, require
 from bot.domain.views import PublicPerson, public_person
-from bot.store.models import Person
+from bot.store.models import AuditEvent, Person
 
 REVEAL_ROLE = "coordinator"
 
@@ -57,3 +57,15 @@ def reveal_person(
         after={"position": person.position, "fields": sorted(k for k, v in values.items() if v)},
     )
     return RevealedPerson(case.ref, public_person(person), values)
+
+
+def audit_trail(
+    session: Session, actor: Actor, ref: str, *, private: bool, limit: int = 50
+) -> tuple[str, list[AuditEvent]]:
+    """A case's audit events for /audit: admins only, and only where no one else reads along,
+    since before/after hold internal fields (a group may include subscribers)."""
+    require(actor, "admin", "audit")
+    if not private:
+        raise PrivateOnly(action="audit", role="admin")
+    case = cases.get_case(session, ref, whole=False)
+    return case.ref, audit.for_case(session, case.ref, limit)

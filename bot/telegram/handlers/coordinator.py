@@ -11,9 +11,10 @@ import secrets
 from dataclasses import replace
 from typing import Any
 
-from bot.domain import actions, alerts, audit, cases, staff
+from bot.domain import actions, alerts, cases, staff
 from bot.domain.cases import PersonInput, TargetInput
 from bot.domain.letters import set_letter
+from bot.domain.reveal import audit_trail
 from bot.domain.timeutil import parse_local_deadline
 from bot.store.models import OUTCOMES, PERSON_STATUSES, TARGET_ROLES
 from bot.telegram.dispatch import Ctx, ExpiredButton, Usage
@@ -209,10 +210,8 @@ def stats(ctx: Ctx) -> Reply:
 
 def audit_log(ctx: Ctx) -> Reply:
     ref = _need(ctx, "audit", 1)[0]
-    case = cases.get_case(ctx.session, ref)
-    return Reply.page(
-        "bot/audit.html", ctx.lang, ref=case.ref, events=audit.for_case(ctx.session, case.ref)
-    )
+    ref, events = audit_trail(ctx.session, ctx.actor, ref, private=ctx.private)
+    return Reply.page("bot/audit.html", ctx.lang, ref=ref, events=events)
 
 
 def _user_id(ctx: Ctx, command: str) -> int:
