@@ -72,6 +72,8 @@ def _sandbox(rt: Runtime) -> Iterator[str | None]:
         return
     with rt.sessions.begin() as session:
         grant_demo_staff(session)
+    # The web chat's requests and the bot's long polls would bury the banner under access logs.
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     with run_server(rt.settings.SANDBOX_HOST, rt.settings.SANDBOX_PORT) as server:
         yield server.url
 
