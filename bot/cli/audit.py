@@ -82,7 +82,10 @@ def _output(path: Path) -> Iterator[TextIO]:
         yield sys.stdout
         return
     path = path.resolve()
-    fd, tmp = tempfile.mkstemp(prefix=".uabot-audit-", dir=path.parent)  # mode 0600
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".uabot-audit-", dir=path.parent)  # mode 0600
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             yield out
