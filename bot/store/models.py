@@ -45,12 +45,20 @@ ALERT_KINDS = (
     "digest",
     "deadline_passed",
     "stale",
+    # Source watch (bot/watch): a new item from a watched source, a source failing for a day.
+    "news",
+    "source_failing",
 )
 # held: a digest subscriber's copy waiting for their digest; bundled: gone out in one.
 DELIVERY_STATUSES = ("pending", "sent", "failed", "held", "bundled")
 STAFF_ROLES = ("admin", "coordinator")
 ACTION_HOWS = ("email", "letter", "fax", "social", "other")
 LANGUAGES = ("en", "ru", "kk")
+WATCH_KINDS = ("feed", "page")
+WATCH_STATUSES = ("active", "muted")
+# seen: stored without a notice (a first check's backlog, no keyword matched); announced: sent
+# to the coordinators; dismissed ("Not relevant") and drafted (a further information begun).
+WATCH_ITEM_STATUSES = ("seen", "announced", "dismissed", "drafted")
 
 
 def utcnow() -> datetime:
@@ -385,3 +393,79 @@ class AuditEvent(Base):
 
     def __repr__(self) -> str:
         return f"AuditEvent(id={self.id!r}, action={self.action!r}, case_ref={self.case_ref!r})"
+
+
+class WatchSource(Base):
+    """A feed or web page a case depends on, polled by bot/watch; its health lives here too."""
+
+    __tablename__ = "watch_sources"
+    __table_args__ = (
+        UniqueConstraint("case_id", "url", name="uq_watch_sources_case_url"),
+        CheckConstraint(f"kind IS NULL OR {_in('kind', WATCH_KINDS)}", name="kind"),
+        CheckConstraint(_in("status", WATCH_STATUSES), name="status"),
+        CheckConstraint("interval_seconds >= 60", name="interval"),
+        # The poller's claim walks this: active sources whose next check is due.
+        Index("ix_watch_sources_due", "status", "next_check_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    # None until the first successful check tells a feed from a page
+    kind: Mapped[str | None] = mapped_column(String(8))
+    keywords: Mapped[list[str]] = mapped_column(default=list)
+    interval_seconds: Mapped[int] = mapped_column(Integer, default=3600)
+    status: Mapped[str] = mapped_column(String(8), default="active")
+    added_by: Mapped[int | None] = mapped_column(BigInteger)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # conditional requests, and the body's hash for servers that send neither validator
+    etag: Mapped[str | None] = mapped_column(String(256))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    # a page's main text as last seen: what a change added is told from it
+    page_text: Mapped[str | None] = mapped_column(Text)
+    next_check_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_check_at: Mapped[datetime | None]
+    last_ok_at: Mapped[datetime | None]
+    last_new_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    failing_since: Mapped[datetime | None]
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    # the coordinators were told this failing streak has lasted a day: once per streak
+    failure_flagged: Mapped[bool] = mapped_column(default=False)
+
+    case: Mapped[Case] = relationship()
+    items: Mapped[list[WatchItem]] = relationship(
+        back_populates="source", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def __repr__(self) -> str:
+        return f"WatchSource(id={self.id!r}, case_id={self.case_id!r}, status={self.status!r})"
+
+
+class WatchItem(Base):
+    """An item a source has shown, kept so that it is announced once: identified by a hash of
+    its guid or link (never its date), or for a page by the hash of its main text."""
+
+    __tablename__ = "watch_items"
+    __table_args__ = (
+        UniqueConstraint("source_id", "key", name="uq_watch_items_source_key"),
+        CheckConstraint(_in("status", WATCH_ITEM_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("watch_sources.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    link: Mapped[str | None] = mapped_column(String(2000))
+    excerpt: Mapped[str | None] = mapped_column(String(600))
+    matched: Mapped[list[str]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(16), default="seen")
+    found_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_by: Mapped[int | None] = mapped_column(BigInteger)
+    reviewed_at: Mapped[datetime | None]
+
+    source: Mapped[WatchSource] = relationship(back_populates="items")
+
+    def __repr__(self) -> str:
+        return f"WatchItem(id={self.id!r}, source_id={self.source_id!r}, status={self.status!r})"
