@@ -53,6 +53,22 @@ class Settings(BaseSettings):
     REMINDER_OFFSETS: str = "48h,6h"
     STALE_AFTER_DAYS: int = Field(default=14, ge=1, le=365)
     SCHEDULER_INTERVAL: float = Field(default=60.0, gt=0, le=3600)
+    # Source watch (bot/watch): how often each source is checked by default (jittered), and
+    # how politely; private addresses are refused unless WATCH_ALLOW_PRIVATE says otherwise.
+    WATCH_ENABLED: bool = True
+    WATCH_INTERVAL: int = Field(default=3600, ge=60, le=7 * 86_400)
+    WATCH_TIMEOUT: float = Field(default=20.0, gt=0, le=300)
+    WATCH_CONCURRENCY: int = Field(default=8, ge=1, le=256)
+    WATCH_PER_HOST: int = Field(default=2, ge=1, le=64)
+    WATCH_MAX_BYTES: int = Field(default=2_000_000, ge=10_000, le=50_000_000)
+    WATCH_MAX_REDIRECTS: int = Field(default=5, ge=0, le=20)
+    WATCH_ALLOW_PRIVATE: bool = False
+    WATCH_USER_AGENT: str = Field(
+        default="uabot-watch/0.1 (urgent-action source watch; conditional requests, hourly)",
+        min_length=8,
+        max_length=200,
+    )
+    WATCH_FAILING_AFTER: float = Field(default=86_400.0, gt=0)
 
     @field_validator("DATABASE_URL")
     @classmethod
