@@ -44,6 +44,9 @@ TOKEN = "123456:WEB-token"
 REF = "KZ-2026-001"
 WAIT_MS = 15_000
 
+# The page works the same whatever the database; the case test runs on both.
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason=(
@@ -68,8 +71,11 @@ def page(browser: sync_api.Browser) -> Iterator[sync_api.Page]:
     context = browser.new_context(viewport={"width": 1100, "height": 760}, accept_downloads=True)
     context.set_default_timeout(WAIT_MS)
     opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
     yield opened
     context.close()
+    assert errors == [], "the page's script failed"
 
 
 async def _deliver(
@@ -191,6 +197,7 @@ def test_a_subscriber_follows_a_case_and_acts_on_the_coordinators_update(
     assert elsewhere == []  # the page loads nothing from off this machine
 
 
+@SQLITE_ONLY
 def test_the_command_menu_and_user_list_work_by_keyboard_at_phone_width(
     sandbox: RunningServer, page: sync_api.Page
 ) -> None:
@@ -226,6 +233,22 @@ def test_the_command_menu_and_user_list_work_by_keyboard_at_phone_width(
     box.press("Tab")
     expect(box).to_have_value("/publish ")
     steps.shot("coordinator-suggestions")
+
+
+@SQLITE_ONLY
+def test_tabs_as_different_users_each_stay_live(
+    sandbox: RunningServer, page: sync_api.Page
+) -> None:
+    """A page keeps one event stream open, so several tabs fit in the browser's six
+    connections to a server (a coordinator in one, a subscriber in another)."""
+    tabs = [page, *(page.context.new_page() for _ in range(3))]
+    for tab, user in zip(tabs, (1001, 1002, 901, 900), strict=True):
+        tab.goto(f"{sandbox.url}/#user={user}")
+        expect(tab.locator("#bot-status")).to_have_text("bot")
+    for tab in tabs:
+        say(tab, "/mine")
+    for tab in tabs:
+        expect(tab.locator(".msg.in")).to_have_count(1)
 
 
 def _free_port() -> int:

@@ -14,6 +14,7 @@
   };
 
   const RETRY_MAX_MS = 5000;
+  const POLL_MS = 2000;
   const PENDING_MS = 15000;
   const COMMAND = /(?<![\w/])\/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![\w/])/;
   const URL_TEXT = /https?:\/\/[^\s<>"]*[^\s<>".,;:!?)\]'»]/;
@@ -74,12 +75,13 @@
 
   const me = () => state.chats.get(state.current).user;
 
-  // -- live chats: history, then server-sent events; reconnect with backoff ----------------
+  // -- live chats ---------------------------------------------------------------------------
+  // The chat on screen: its history, then its server-sent events; on a failure, again after a
+  // growing pause. The others: their history every few seconds, for the unread badges. One
+  // stream a tab leaves the browser's six connections per server for more tabs and requests.
 
   async function connect(chat) {
-    clearTimeout(chat.timer);
-    if (chat.source) chat.source.close();
-    chat.source = null;
+    quiet(chat);
     let history;
     try {
       history = await api("GET", `/_control/chats/${chat.user.user_id}/messages`);
@@ -87,6 +89,7 @@
       lost(chat);
       return;
     }
+    if (chat.user.user_id !== state.current) return; // switched away meanwhile
     loadHistory(chat, history);
     const source = new EventSource(
       `/_control/chats/${chat.user.user_id}/events?since=${chat.lastId}`
@@ -100,14 +103,20 @@
     source.addEventListener("callback_answer", (event) => answered(JSON.parse(event.data)));
     source.onerror = () => {
       if (chat.source !== source) return;
-      source.close();
-      chat.source = null;
+      quiet(chat);
       lost(chat);
     };
   }
 
+  function quiet(chat) {
+    clearTimeout(chat.timer);
+    if (chat.source) chat.source.close();
+    chat.source = null;
+  }
+
   function lost(chat) {
     setOnline(chat, false);
+    if (chat.user.user_id !== state.current) return;
     const delay = Math.min(500 * 2 ** chat.retry, RETRY_MAX_MS);
     chat.retry += 1;
     clearTimeout(chat.timer);
@@ -115,28 +124,46 @@
   }
 
   function reconnectNow() {
-    for (const chat of state.chats.values()) {
-      if (!chat.online) {
-        chat.retry = 0;
-        connect(chat);
-      }
+    const chat = state.chats.get(state.current);
+    if (chat && !chat.online) {
+      chat.retry = 0;
+      connect(chat);
     }
   }
 
+  async function pollOthers() {
+    for (const chat of state.chats.values()) {
+      if (chat.user.user_id === state.current) continue;
+      try {
+        const history = await api("GET", `/_control/chats/${chat.user.user_id}/messages`);
+        if (chat.user.user_id !== state.current) loadHistory(chat, history);
+      } catch (error) {
+        break; // the stream of the chat on screen tells when the server is gone
+      }
+    }
+    setTimeout(pollOthers, POLL_MS);
+  }
+
   function loadHistory(chat, history) {
+    const before = chat.messages;
+    if (chat.loaded && JSON.stringify(history) === JSON.stringify([...before.values()])) return;
     // The server keeps chats in memory: after a restart it remembers none of them.
     const first = history[0];
-    const known = first && chat.messages.get(first.message_id);
+    const known = first && before.get(first.message_id);
     const restarted =
-      chat.loaded && chat.messages.size > 0 && (!first || !known || known.timestamp !== first.timestamp);
+      chat.loaded && before.size > 0 && (!first || !known || known.timestamp !== first.timestamp);
     if (restarted) {
       chat.notice = "The server restarted: earlier messages are gone.";
       chat.unread = 0;
     }
+    const current = chat.user.user_id === state.current;
+    if (chat.loaded && !restarted && !current) {
+      chat.unread += history.filter((m) => m.from_bot && !before.has(m.message_id)).length;
+    }
     chat.messages = new Map(history.map((m) => [m.message_id, m]));
     chat.lastId = history.length ? history[history.length - 1].message_id : 0;
     chat.loaded = true;
-    if (chat.user.user_id === state.current) {
+    if (current) {
       renderChat();
       loadCommands();
     }
@@ -161,9 +188,9 @@
   function renderStatus() {
     const chat = state.chats.get(state.current);
     const online = Boolean(chat && chat.online);
-    const everLoaded = Boolean(chat && chat.loaded);
-    ui.banner.hidden = online || !everLoaded;
-    ui.botStatus.textContent = online ? "bot" : everLoaded ? "waiting for the server…" : "connecting…";
+    const failing = Boolean(chat && !chat.online && chat.retry > 0);
+    ui.banner.hidden = !failing;
+    ui.botStatus.textContent = online ? "bot" : failing ? "waiting for the server…" : "connecting…";
     ui.botStatus.className = `status ${online ? "online" : "offline"}`;
     ui.bannerText.textContent = `Can't reach the server at ${location.host}. Is \`uabot run\` still running? Reconnecting…`;
   }
@@ -241,8 +268,14 @@
 
   function switchTo(userId, focusInput) {
     if (!state.chats.has(userId)) return;
-    state.current = userId;
+    const previous = state.chats.get(state.current);
     const chat = state.chats.get(userId);
+    if (previous && previous !== chat) {
+      quiet(previous);
+      previous.online = false;
+      previous.retry = 0;
+    }
+    state.current = userId;
     chat.unread = 0;
     const user = chat.user;
     history.replaceState(null, "", `#user=${userId}`);
@@ -259,6 +292,7 @@
     renderStatus();
     state.chats.forEach(renderUser);
     loadCommands();
+    if (previous !== chat || !chat.source) connect(chat);
     if (focusInput) ui.input.focus();
   }
 
@@ -929,7 +963,7 @@
     state.users.forEach((user, index) => state.chats.set(user.user_id, new Chat(user, index)));
     buildUserList();
     switchTo(wantedUser() || state.users[0].user_id, false);
-    for (const chat of state.chats.values()) connect(chat);
+    setTimeout(pollOthers, POLL_MS / 4);
   }
 
   start();
