@@ -67,6 +67,10 @@ class Scheduler:
     async def run(self, stop: asyncio.Event) -> None:
         """Cycle at once, then at each wake-up, until `stop`; a cycle under way finishes."""
         self._stopping = False
+        apscheduler_log = logging.getLogger("apscheduler")
+        if apscheduler_log.level == logging.NOTSET:
+            # Its INFO lines come twice a wake-up and say nothing ours do not.
+            apscheduler_log.setLevel(logging.WARNING)
         aps = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
         aps.add_job(
             self._wake,
