@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.botapi import control
+from bot.botapi import control, samples
 from bot.botapi.errors import ApiError
 from bot.botapi.hub import Hub
 from bot.botapi.keys import HUB, STATE
@@ -34,6 +34,7 @@ def make_app(state: BotState | None = None) -> web.Application:
     app.router.add_route("*", "/bot{token}/{method}", bot_api)
     app.router.add_get("/file/bot{token}/documents/{file_id}", file_download)
     control.add_routes(app)
+    samples.add_routes(app)  # the demo feed the sandbox's seed case watches (bot/watch)
     add_web_chat(app)  # the web chat at /, over the control API
     app.on_shutdown.append(_close_hub)
     app.cleanup_ctx.append(webhook_context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -11,12 +12,17 @@ from bot.texts import DEFAULT_LANGUAGE, FALLBACKS, render
 
 # A closed case takes no more action and a digest spans cases: no buttons on those.
 KINDS_WITH_BUTTONS = ("new", "further_information", "deadline_reminder")
+# A notice may carry its own buttons (bot/watch/notify.py): JSON rows of [label template,
+# callback data] under this key of its texts; the labels are rendered in the reader's language.
+OWN_BUTTONS = "_buttons"
 
 
 def text_for(content: AlertContent, language: str) -> str | None:
     """The text rendered at publish time in the subscriber's language, else the nearest one."""
     chain = FALLBACKS.get(language, FALLBACKS[DEFAULT_LANGUAGE])
     for code in (*chain, DEFAULT_LANGUAGE, *sorted(content.texts)):
+        if code.startswith("_"):
+            continue
         text = content.texts.get(code)
         if text:
             return text
@@ -24,6 +30,8 @@ def text_for(content: AlertContent, language: str) -> str | None:
 
 
 def buttons_for(content: AlertContent, language: str) -> InlineKeyboardMarkup | None:
+    if OWN_BUTTONS in content.texts:
+        return own_keyboard(content.texts[OWN_BUTTONS], language)
     if content.case_ref is None or content.kind not in KINDS_WITH_BUTTONS:
         return None
     return case_keyboard(content.case_ref, language)
@@ -42,5 +50,21 @@ def case_keyboard(ref: str, language: str) -> InlineKeyboardMarkup:
                     render("buttons/acted.txt", language), callback_data=f"acted:{ref}"
                 ),
             ]
+        ]
+    )
+
+
+@lru_cache(maxsize=256)
+def own_keyboard(spec: str, language: str) -> InlineKeyboardMarkup | None:
+    rows = json.loads(spec)
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(render(f"buttons/{label}.txt", language), callback_data=data)
+                for label, data in row
+            ]
+            for row in rows
         ]
     )

@@ -15,9 +15,14 @@ from sqlalchemy.orm import Session
 from bot.domain import cases
 from bot.domain.cases import PersonInput, TargetInput
 from bot.domain.staff import SYSTEM
-from bot.store.models import Case, Scope, Subscriber, utcnow
+from bot.store.models import Case, Scope, Subscriber, WatchSource, utcnow
 
 BATCH = 5_000
+# The sandbox's local Bot API server serves this feed (bot/botapi/samples.py) at the default
+# SANDBOX_HOST and SANDBOX_PORT; the seed case watches it, so a newcomer sees news arrive.
+SAMPLE_FEED_URL = "http://127.0.0.1:8080/_samples/feeds/kz-monitor.xml"
+SAMPLE_FEED_CASE = "KZ-2026-001"
+SAMPLE_FEED_KEYWORDS = ["Agadil", "Агадил"]
 
 
 @dataclass(frozen=True)
@@ -213,5 +218,33 @@ def load_subscribers(session: Session, count: int, language: str = "en") -> int:
     return created
 
 
+def load_sample_source(session: Session, now: datetime | None = None) -> bool:
+    """The seed case's sample feed, written directly: /watch would refuse its loopback
+    address unless WATCH_ALLOW_PRIVATE, and the sandbox allows exactly its own origin."""
+    case = session.scalar(select(Case).where(Case.ref == SAMPLE_FEED_CASE))
+    if case is None:
+        return False
+    exists = session.scalar(
+        select(WatchSource.id).where(
+            WatchSource.case_id == case.id, WatchSource.url == SAMPLE_FEED_URL
+        )
+    )
+    if exists is not None:
+        return False
+    now = now or utcnow()
+    session.add(
+        WatchSource(
+            case_id=case.id,
+            url=SAMPLE_FEED_URL,
+            keywords=SAMPLE_FEED_KEYWORDS,
+            added_at=now,
+            next_check_at=now,
+        )
+    )
+    return True
+
+
 def load(session: Session, subscribers: int = 0, now: datetime | None = None) -> DemoResult:
-    return DemoResult(load_cases(session, now), load_subscribers(session, subscribers))
+    result = DemoResult(load_cases(session, now), load_subscribers(session, subscribers))
+    load_sample_source(session, now)
+    return result

@@ -26,7 +26,7 @@ from bot.telegram.buttons import on_button
 from bot.telegram.dispatch import Handler, Services, command
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import coordinator as co
-from bot.telegram.handlers import letters
+from bot.telegram.handlers import letters, watch
 from bot.telegram.handlers import person as reveal
 from bot.telegram.handlers import subscriber as sub
 from bot.telegram.handlers.newcase import build_conversation
@@ -53,6 +53,8 @@ COMMANDS: dict[str, tuple[str | None, Handler]] = {
     "publish": ("coordinator", co.publish),
     "close": ("coordinator", co.close),
     "stats": ("coordinator", co.stats),
+    "watch": ("coordinator", watch.watch),
+    "unwatch": ("coordinator", watch.unwatch),
     "person": ("coordinator", reveal.person),
     "letter": (None, letters.letter),
     "letter_set": ("coordinator", letters.letter_set),

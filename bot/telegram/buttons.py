@@ -7,7 +7,7 @@ from telegram.ext import ContextTypes
 
 from bot.telegram import flood
 from bot.telegram.dispatch import ExpiredButton, Handler, run_handler, send, services_of
-from bot.telegram.handlers import coordinator, letters, subscriber
+from bot.telegram.handlers import coordinator, letters, subscriber, watch
 
 # verb → (role needed, handler)
 ROUTES: dict[str, tuple[str | None, Handler]] = {
@@ -20,6 +20,10 @@ ROUTES: dict[str, tuple[str | None, Handler]] = {
     "mode": (None, subscriber.set_mode),
     "ok": ("coordinator", coordinator.confirm),
     "no": ("coordinator", coordinator.cancel),
+    # news from a watched source (bot/watch): draft further information, not relevant, mute
+    "wd": ("coordinator", watch.button_draft),
+    "wx": ("coordinator", watch.button_dismiss),
+    "wm": ("coordinator", watch.button_mute),
 }
 
 

@@ -1,0 +1,239 @@
+"""The watcher: claims due sources, checks each in its own task, records what it found.
+
+It runs in a thread with its own event loop (WatchThread), so a burst of fetches or a slow
+parse never holds up the bot's loop; inside it, fetches run concurrently under the
+Fetcher's caps, and parsing and database work go to worker threads, so one slow or broken
+source never delays another. Several processes may run it on one database: a source is
+claimed (its next check pushed past the longest a check can take) before it is fetched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.store.models import utcnow
+from bot.watch import record
+from bot.watch.fetch import FetchConfig, Fetched, Fetcher
+from bot.watch.parse import parse
+from bot.watch.problems import Problem
+from bot.watch.record import Due, Report, Rules
+from bot.watch.safety import Policy
+
+log = logging.getLogger("uabot.watch")
+
+LEASE_MARGIN = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class WatchConfig:
+    fetch: FetchConfig = field(default_factory=FetchConfig)
+    rules: Rules = field(default_factory=Rules)
+    tick: float = 5.0  # the longest an idle watcher sleeps before looking again
+    backlog: int = 4  # sources claimed ahead, per fetch slot
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WatchConfig:
+        fetch = FetchConfig(
+            timeout=settings.WATCH_TIMEOUT,
+            max_bytes=settings.WATCH_MAX_BYTES,
+            max_redirects=settings.WATCH_MAX_REDIRECTS,
+            concurrency=settings.WATCH_CONCURRENCY,
+            per_host=settings.WATCH_PER_HOST,
+            user_agent=settings.WATCH_USER_AGENT,
+            policy=policy_of(settings),
+        )
+        return cls(fetch, Rules(failing_after=timedelta(seconds=settings.WATCH_FAILING_AFTER)))
+
+
+def policy_of(settings: Settings) -> Policy:
+    """In the sandbox (no token) the local Bot API server's own origin is allowed: it serves
+    the demo feed. Nothing else private is, unless WATCH_ALLOW_PRIVATE."""
+    sandbox = f"{settings.SANDBOX_HOST.lower()}:{settings.SANDBOX_PORT}"
+    return Policy(settings.WATCH_ALLOW_PRIVATE, frozenset({sandbox} if settings.sandbox else ()))
+
+
+@dataclass
+class WatchStats:
+    """What the watcher did, by outcome; `parsed` counts bodies that had to be parsed."""
+
+    outcomes: Counter[str] = field(default_factory=Counter)
+    parsed: int = 0
+    checks: int = 0
+
+
+class Watcher:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        config: WatchConfig | None = None,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.config = config or WatchConfig()
+        self.clock = clock
+        self.rng = rng or random.Random()  # noqa: S311 - jitter, not secrecy
+        self.stats = WatchStats()
+        self._tasks: set[asyncio.Task[Report]] = set()
+        self._wake = asyncio.Event()
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.config.fetch.timeout) + LEASE_MARGIN
+
+    async def run(self, stop: asyncio.Event, *, until_idle: bool = False) -> None:
+        """Check sources as they fall due until `stop` (or, `until_idle`, none is due)."""
+        async with Fetcher(self.config.fetch) as fetcher:
+            while not stop.is_set():
+                started = await self._start_due(fetcher)
+                if until_idle and not started and not self._tasks:
+                    return
+                await self._sleep(stop)
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def check_once(self) -> list[Report]:
+        """Every source due now, checked; returns when all are recorded (tests, benchmarks)."""
+        reports: list[Report] = []
+        async with Fetcher(self.config.fetch) as fetcher:
+            while await self._start_due(fetcher):
+                reports += await asyncio.gather(*self._tasks)
+        return reports
+
+    async def _start_due(self, fetcher: Fetcher) -> int:
+        room = self.config.fetch.concurrency * self.config.backlog - len(self._tasks)
+        if room <= 0:
+            return 0
+        try:
+            due = await asyncio.to_thread(self._claim, room)
+        except Exception:
+            log.exception("watch: claiming due sources failed; trying again")
+            return 0
+        for source in due:
+            task = asyncio.create_task(self.check(fetcher, source))
+            self._tasks.add(task)
+            task.add_done_callback(self._done)
+        return len(due)
+
+    def _done(self, task: asyncio.Task[Report]) -> None:
+        self._tasks.discard(task)
+        self._wake.set()
+
+    async def _sleep(self, stop: asyncio.Event) -> None:
+        try:
+            timeout = await asyncio.to_thread(self._idle_timeout)
+        except Exception:
+            log.exception("watch: reading the next due time failed")
+            timeout = self.config.tick
+        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        for wait in waits:
+            wait.cancel()
+        self._wake.clear()
+
+    def _claim(self, limit: int) -> list[Due]:
+        with self.sessions.begin() as session:
+            return record.claim_due(session, self.clock(), limit, self.lease)
+
+    def _idle_timeout(self) -> float:
+        with self.sessions() as session:
+            due = record.next_due_at(session)
+        if due is None:
+            return self.config.tick
+        return min(self.config.tick, max(0.05, (due - self.clock()).total_seconds()))
+
+    async def check(self, fetcher: Fetcher, source: Due) -> Report:
+        """Fetch one source and record the outcome; a bug is logged and backs the source off,
+        so it cannot stop the loop or come back at once (STYLE 9)."""
+        try:
+            fetched = await fetcher.fetch(source.url, source.etag, source.last_modified)
+            report = await asyncio.to_thread(self._record_fetched, source, fetched)
+        except Problem as problem:
+            report = await asyncio.to_thread(self._record_problem, source.id, problem)
+        except Exception as exc:
+            log.exception("watch: checking source %s raised", source.id)
+            problem = Problem("bug", type(exc).__name__)
+            report = await asyncio.to_thread(self._record_problem, source.id, problem)
+        self.stats.checks += 1
+        self.stats.outcomes[report.outcome] += 1
+        return report
+
+    def _record_fetched(self, source: Due, fetched: Fetched) -> Report:
+        """Parse (unless the server or the body's hash says nothing changed), then record."""
+        rules, now = self.config.rules, self.clock()
+        unchanged = fetched.status == 304 or (
+            source.content_hash is not None
+            and record.digest_body(fetched.body) == source.content_hash
+        )
+        if unchanged:
+            with self.sessions.begin() as session:
+                return record.record_unchanged(session, source.id, fetched, now, rules, self.rng)
+        self.stats.parsed += 1
+        try:
+            kind, content = parse(source.kind, fetched)
+        except Problem as problem:
+            return self._record_problem(source.id, problem)
+        with self.sessions.begin() as session:
+            return record.record_content(
+                session, source.id, fetched, kind, content, now, rules, self.rng
+            )
+
+    def _record_problem(self, source_id: int, problem: Problem) -> Report:
+        with self.sessions.begin() as session:
+            return record.record_problem(
+                session, source_id, problem, self.clock(), self.config.rules, self.rng
+            )
+
+
+class WatchThread:
+    """The watcher in a thread and event loop of its own, beside the bot or the worker."""
+
+    def __init__(self, watcher: Watcher) -> None:
+        self.watcher = watcher
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._main, name="uabot-watch", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+        self._ready.wait(10)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._loop is not None and self._stop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has already finished
+                self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)
+
+    def _main(self) -> None:
+        asyncio.run(self._serve())
+
+    async def _serve(self) -> None:
+        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        self._ready.set()
+        try:
+            await self.watcher.run(self._stop)
+        except Exception:
+            log.exception("watch: the watcher stopped")
+
+
+async def watch_beside(watcher: Watcher, stop: asyncio.Event) -> None:
+    """A `background` for build_application or the worker: run the watcher in its thread
+    until `stop` is set."""
+    thread = WatchThread(watcher)
+    thread.start()
+    try:
+        await stop.wait()
+    finally:
+        await asyncio.to_thread(thread.stop)
