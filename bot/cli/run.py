@@ -24,6 +24,8 @@ from bot.runtime import Runtime
 from bot.scheduler import Scheduler, beside
 from bot.telegram.app import build_application
 from bot.texts import render
+from bot.watch import poller as watch
+from bot.watch.poller import Watcher
 
 
 @click.command("run")
@@ -100,4 +102,8 @@ async def _deliver(rt: Runtime, token: str, base_url: str, pacer, stop: asyncio.
             config,
             standby_interval=rt.settings.DELIVERY_STANDBY_INTERVAL,
         )
-        await beside(worker.run(stop), Scheduler.from_settings(rt.sessions, rt.settings), stop)
+        # The source watch too, in its own thread: it queues news for coordinators.
+        sending = watch.beside(
+            worker.run(stop), Watcher.from_settings(rt.sessions, rt.settings), stop
+        )
+        await beside(sending, Scheduler.from_settings(rt.sessions, rt.settings), stop)

@@ -20,6 +20,8 @@ from bot.delivery.worker import (
 )
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler, beside
+from bot.watch import poller as watch
+from bot.watch.poller import Watcher
 
 
 @click.command("worker")
@@ -62,6 +64,8 @@ async def _run(runtime: Runtime, until_idle: bool) -> None:
         if until_idle:  # a script draining the outbox: queue nothing new meanwhile
             await sending
         else:
+            # The source watch beside them, in its own thread: it queues coordinators' news.
+            sending = watch.beside(sending, Watcher.from_settings(runtime.sessions, settings), stop)
             await beside(sending, Scheduler.from_settings(runtime.sessions, settings), stop)
     finally:
         await bot.shutdown()

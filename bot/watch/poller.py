@@ -15,7 +15,7 @@ import logging
 import random
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -88,6 +88,13 @@ class Watcher:
         self.stats = WatchStats()
         self._tasks: set[asyncio.Task[Report]] = set()
         self._wake = asyncio.Event()
+
+    @classmethod
+    def from_settings(cls, sessions: sessionmaker[Session], settings: Settings) -> Watcher | None:
+        """The watcher `uabot run` and `uabot worker` run; None when WATCH_ENABLED is off."""
+        if not settings.WATCH_ENABLED:
+            return None
+        return cls(sessions, WatchConfig.from_settings(settings))
 
     @property
     def lease(self) -> timedelta:
@@ -228,12 +235,16 @@ class WatchThread:
             log.exception("watch: the watcher stopped")
 
 
-async def watch_beside(watcher: Watcher, stop: asyncio.Event) -> None:
-    """A `background` for build_application or the worker: run the watcher in its thread
-    until `stop` is set."""
+async def beside(main: Awaitable[None], watcher: Watcher | None, stop: asyncio.Event) -> None:
+    """Run `main` (the delivery worker) with the watcher in its thread beside it; when `main`
+    returns or fails, the watcher stops too. No watcher (WATCH_ENABLED off): just `main`."""
+    if watcher is None:
+        await main
+        return
     thread = WatchThread(watcher)
     thread.start()
     try:
-        await stop.wait()
+        await main
     finally:
+        stop.set()
         await asyncio.to_thread(thread.stop)
