@@ -14,6 +14,7 @@ from types import TracebackType
 from urllib.parse import urljoin
 
 import aiohttp
+from aiohttp.abc import AbstractResolver
 
 from bot.store.models import utcnow
 from bot.watch.problems import Problem
@@ -53,8 +54,12 @@ class Fetched:
 class Fetcher:
     """Use as `async with Fetcher(config) as fetcher:` inside the loop that will fetch."""
 
-    def __init__(self, config: FetchConfig | None = None) -> None:
+    def __init__(
+        self, config: FetchConfig | None = None, *, dns: AbstractResolver | None = None
+    ) -> None:
+        """`dns`: the resolver SafeResolver asks (aiohttp's default if None)."""
         self.config = config or FetchConfig()
+        self._dns = dns
         self._session: aiohttp.ClientSession | None = None
         self._slots = asyncio.Semaphore(self.config.concurrency)
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
@@ -63,7 +68,7 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         connector = aiohttp.TCPConnector(
-            resolver=SafeResolver(self.config.policy),
+            resolver=SafeResolver(self.config.policy, self._dns),
             limit=self.config.concurrency,
             limit_per_host=0,  # per-host slots are ours, taken before the timeout starts
             ttl_dns_cache=60,

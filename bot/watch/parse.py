@@ -98,6 +98,8 @@ def _feedparser(fetched: Fetched) -> Any:
 
 
 def _is_feed(parsed: Any, fetched: Fetched) -> bool:
+    if parsed.get("bozo") and not entries_of(parsed):
+        return False  # feedparser recovers from much: not from a body with nothing in it
     if parsed.get("version"):
         return True
     return bool(parsed.get("entries")) and "html" not in fetched.content_type
@@ -113,6 +115,8 @@ def entries_of(parsed: Any) -> list[Entry]:
     seen: set[str] = set()
     entries: list[Entry] = []
     for raw in parsed.get("entries", []):
+        if not any(raw.get(name) for name in ("id", "link", "title", "summary")):
+            continue  # what a broken feed leaves: an entry with nothing to know it by
         entry = _entry(raw)
         if entry.key not in seen:
             seen.add(entry.key)
@@ -131,8 +135,14 @@ def _entry(raw: Any) -> Entry:
         title=title[:TITLE_LENGTH],
         link=link,
         summary=summary,
-        published=_when(raw.get("published_parsed") or raw.get("updated_parsed")),
+        published=_when(_date(raw)),
     )
+
+
+def _date(raw: Any) -> Any:
+    # `in` first: feedparser maps a missing updated_parsed to published_parsed, with a warning.
+    updated = raw.get("updated_parsed") if "updated_parsed" in raw else None
+    return raw.get("published_parsed") or updated
 
 
 def _when(parsed: Any) -> datetime | None:
