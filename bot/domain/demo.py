@@ -218,16 +218,16 @@ def load_subscribers(session: Session, count: int, language: str = "en") -> int:
     return created
 
 
-def load_sample_source(session: Session, now: datetime | None = None) -> bool:
+def load_sample_source(
+    session: Session, now: datetime | None = None, url: str = SAMPLE_FEED_URL
+) -> bool:
     """The seed case's sample feed, written directly: /watch would refuse its loopback
     address unless WATCH_ALLOW_PRIVATE, and the sandbox allows exactly its own origin."""
     case = session.scalar(select(Case).where(Case.ref == SAMPLE_FEED_CASE))
     if case is None:
         return False
     exists = session.scalar(
-        select(WatchSource.id).where(
-            WatchSource.case_id == case.id, WatchSource.url == SAMPLE_FEED_URL
-        )
+        select(WatchSource.id).where(WatchSource.case_id == case.id, WatchSource.url == url)
     )
     if exists is not None:
         return False
@@ -235,7 +235,7 @@ def load_sample_source(session: Session, now: datetime | None = None) -> bool:
     session.add(
         WatchSource(
             case_id=case.id,
-            url=SAMPLE_FEED_URL,
+            url=url,
             keywords=SAMPLE_FEED_KEYWORDS,
             added_at=now,
             next_check_at=now,
