@@ -23,7 +23,6 @@ import asyncio
 import contextlib
 import json
 import os
-import resource
 import socket
 import statistics
 import subprocess
@@ -54,13 +53,14 @@ from bot.domain.staff import SYSTEM
 from bot.store import migrate
 from bot.store.crypto import generate_key, keyring
 from bot.store.db import make_engine, make_session_factory
-from bot.store.models import Alert, Delivery, Scope, Subscriber
+from bot.store.models import Scope, Subscriber
 from bot.telegram.app import build_application
 
 TOKEN = "424243:BENCH-delivery"
 REF = "KZ-2026-001"
 OTHER_REF = "KZ-2026-002"
 UABOT = str(Path(sys.executable).with_name("uabot"))
+HERE = Path(__file__).resolve().parent
 # What `uabot sandbox --telegram-limits` enforces.
 TELEGRAM_LIMITS = {"global_rate": 30, "global_burst": 30, "per_chat_rate": 1.0, "per_chat_burst": 3}
 NO_LIMITS = {"global_rate": None, "per_chat_rate": None}
@@ -92,7 +92,7 @@ class Sandbox:
         return {
             "chats": len(counters["delivered_by_chat"]),
             "duplicates": sum(n - 1 for n in delivered if n > 1),
-            "429": counters["status"]["429"],
+            "r429": counters["status"]["429"],
         }
 
 
@@ -268,7 +268,7 @@ def requeue(db: Database, alert_id: int) -> None:
         )
 
 
-def without_limits(label: str, url: str, server: Sandbox, n: int = 2000, rounds: int = 3) -> None:
+def without_limits(label: str, url: str, server: Sandbox, n: int = 2000, rounds: int = 5) -> None:
     print(f"2. No limits, {n} messages, median of {rounds} interleaved rounds [{label}]")
     db = fresh_database(label, url)
     content = publish(db, n)
@@ -378,7 +378,7 @@ def replies_first(label: str, url: str, server: Sandbox, n: int = 600) -> None:
     for name, samples, seen in (("uabot (one pacer)", ours, mine), ("AIORateLimiter", ref, theirs)):
         print(
             f"  {name:<20} p50 {statistics.median(samples):6.3f} s  p95 {p95(samples):6.3f} s"
-            f"  max {max(samples):6.3f} s   {seen['429']} x 429 during the run"
+            f"  max {max(samples):6.3f} s   {seen['r429']} x 429 during the run"
         )
     print(f"  => uabot p95 {p95(ours):.3f} s (target < 1 s), {p95(ref) / p95(ours):.0f}x faster "
           "than AIORateLimiter's")
@@ -388,41 +388,10 @@ def replies_first(label: str, url: str, server: Sandbox, n: int = 600) -> None:
 # -- 4. fan-out -------------------------------------------------------------------------------
 
 
-def fanout_child(url: str, mode: str) -> None:
-    """In its own process, so that its peak RSS is the fan-out's: queue one alert."""
-    engine = make_engine(url)
-    sessions = make_session_factory(engine)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    started = time.perf_counter()
-    with sessions.begin() as session:
-        if mode == "uabot":
-            queued = cases.publish(session, SYSTEM, REF).recipients
-        else:
-            queued = _python_loop_fan_out(session)
-        seconds = time.perf_counter() - started
-        if mode != "uabot":
-            session.rollback()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"queued": queued, "seconds": seconds, "rss_before": before, "peak": peak}))
-
-
-def _python_loop_fan_out(session: Session) -> int:
-    """The reference: what a Python loop over subscribers would do (ids in, rows out)."""
-    alert = Alert(case_id=None, kind="new", texts={"en": "x"})
-    session.add(alert)
-    session.flush()
-    ids = session.scalars(select(Subscriber.id).where(Subscriber.status == "active")).all()
-    session.execute(
-        insert(Delivery),
-        [{"alert_id": alert.id, "subscriber_id": i, "status": "pending"} for i in ids],
-    )
-    return len(ids)
-
-
-def _run_child(url: str, mode: str) -> dict[str, float]:
-    env = {**os.environ, "UABOT_SECRET_KEYS": KEY}
+def _run_child(url: str, *args: str) -> dict[str, float]:
+    env = {**os.environ, "UABOT_SECRET_KEYS": KEY, "LOG_LEVEL": "WARNING"}
     out = subprocess.run(
-        [sys.executable, __file__, "--fanout-child", url, mode],
+        [sys.executable, str(HERE / "fanout_child.py"), url, *args],
         env=env, check=True, capture_output=True, text=True,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
@@ -438,16 +407,18 @@ def fan_out(label: str, url: str, n: int = 100_000) -> None:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
     ref = _run_child(url, "loop")
     ours = _run_child(url, "uabot")
+    cli_rss = _run_child(url, "cli", OTHER_REF)["peak"]
     assert ours["queued"] == n
     print(f"  Python loop (reference): {ref['seconds']:.2f} s, peak RSS {ref['peak']:.0f} MB")
     print(
         f"  uabot INSERT ... SELECT: {ours['seconds']:.2f} s, peak RSS {ours['peak']:.0f} MB "
-        f"({ours['rss_before']:.0f} MB before the publish)"
+        f"({ours['rss_before']:.0f} MB before it); `uabot cases publish`: {cli_rss:.0f} MB"
     )
+    worst = max(ours["peak"], cli_rss)
     print(
         f"  => {ours['seconds']:.2f} s = {ours['seconds'] / 3:.2f} of the 3 s target, "
         f"{ref['seconds'] / ours['seconds']:.1f}x faster than the loop; peak RSS "
-        f"{ours['peak']:.0f} MB = {ours['peak'] / 200:.2f} of the 200 MB target"
+        f"{worst:.0f} MB = {worst / 200:.2f} of the 200 MB target"
     )
     db.engine.dispose()
 
@@ -464,12 +435,8 @@ SECTIONS: dict[str, Callable[[str, str, Sandbox], None]] = {
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", default="limits,nolimits,replies,fanout")
-    parser.add_argument("--fanout-child", nargs=2, metavar=("URL", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     keyring.configure([os.environ.get("UABOT_SECRET_KEYS") or KEY])
-    if args.fanout_child:
-        fanout_child(*args.fanout_child)
-        return
     only = args.only.split(",")
     with tempfile.TemporaryDirectory() as tmp, sandbox() as server:
         for name, section in SECTIONS.items():

@@ -360,6 +360,8 @@ class Sender:
                 await self._commit(outcomes)
             finally:
                 self._recording = False
+            # A retry may now be due, or the outbox drained: an idle dispatcher looks again.
+            self.wakeup.poke()
             for _ in outcomes:
                 self._window.release()
 
