@@ -175,14 +175,18 @@ def digest_slots(digest: DigestClock) -> Iterator[Job]:
 
 
 def candidate_keys(
-    cases: Iterable[CaseClock], digests: Iterable[DigestClock], policy: Policy
+    cases: Iterable[CaseClock], digests: Iterable[DigestClock], now: datetime, policy: Policy
 ) -> list[str]:
-    """The keys `plan` may ask about: look these up in the database and pass those taken."""
-    keys = [job.key for case in cases for job in _case_jobs(case, policy)]
+    """The keys `plan` needs looked up: look them up and pass those taken as `done`.
+
+    Only jobs whose time has come: one still to come cannot have been queued, so the lookup
+    stays small however many cases are active.
+    """
+    jobs = [job for case in cases for job in _case_jobs(case, policy)]
     for digest in digests:
         slots = digest_slots(digest)
-        keys += [next(slots).key for _ in range(DIGEST_SLOTS_CHECKED)]
-    return keys
+        jobs += [next(slots) for _ in range(DIGEST_SLOTS_CHECKED)]
+    return [job.key for job in jobs if job.at <= now]
 
 
 def plan(

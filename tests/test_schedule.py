@@ -151,7 +151,12 @@ def test_a_copy_that_missed_a_digest_already_sent_goes_in_the_next() -> None:
     now = datetime(2026, 3, 2, 9, 5, tzinfo=UTC)
     result = plan([], [held], now, POLICY, {"digest:3:2026-03-02"})
     assert result.due == [] and keys(result.upcoming) == ["digest:3:2026-03-03"]
-    assert "digest:3:2026-03-03" in candidate_keys([], [held], POLICY)
+    assert candidate_keys([], [held], now, POLICY) == ["digest:3:2026-03-02"]
+
+
+def test_only_jobs_whose_time_has_come_need_looking_up() -> None:
+    now = DEADLINE - 47 * H
+    assert candidate_keys([case()], [], now, POLICY) == ["reminder:7:v1:48h"]
 
 
 def test_digests_of_one_moment_share_one_wake_up() -> None:

@@ -98,7 +98,7 @@ def done_keys(session: Session, keys: Sequence[str]) -> set[str]:
 def load_plan(session: Session, now: datetime, policy: Policy) -> Plan:
     cases = load_case_clocks(session)
     digests = load_digest_clocks(session)
-    keys = schedule.candidate_keys(cases, digests, policy)
+    keys = schedule.candidate_keys(cases, digests, now, policy)
     return schedule.plan(cases, digests, now, policy, done_keys(session, keys))
 
 
