@@ -120,7 +120,8 @@ class Pacer:
         self._turns: dict[Hashable, _ChatTurn] = {}
         self._clock = clock
         self._paused_until = float("-inf")
-        self._slowed_at = float("-inf")
+        self._slowed_at = float("-inf")  # the last slowdown: older sends' 429s are not news
+        self._calm_since = float("-inf")  # the last slowdown or recovery step
         self._waiters: list[tuple[int, int, asyncio.Future[float]]] = []
         self._seq = itertools.count()
         self._pump_task: asyncio.Task[None] | None = None
@@ -186,7 +187,7 @@ class Pacer:
         log.warning("429: all sends paused for %.1f s; pace now %s/s", seconds, self.rate)
 
     def _slow_down(self, now: float) -> None:
-        self._slowed_at = now
+        self._slowed_at = self._calm_since = now
         self.stats.slowdowns += 1
         if self._global is not None:
             self._global.rate = max(MIN_RATE, self._global.rate * SLOWDOWN_FACTOR)
@@ -195,9 +196,9 @@ class Pacer:
         bucket, target = self._global, self.configured_rate
         if bucket is None or target is None or bucket.rate >= target:
             return
-        if now - max(self._slowed_at, self._paused_until) >= RECOVERY_INTERVAL:
+        if now - max(self._calm_since, self._paused_until) >= RECOVERY_INTERVAL:
             bucket.rate = min(target, bucket.rate + target * RECOVERY_STEP)
-            self._slowed_at = now - RECOVERY_INTERVAL / 2  # the next step comes later
+            self._calm_since = now
 
     def _chat_bucket(self, chat: Hashable) -> TokenBucket:
         bucket = self._chats.get(chat)

@@ -101,3 +101,19 @@ async def test_python_telegram_bot_replies_go_through_the_shared_pacer(
     assert pacer.stats.granted == 5  # getMe names no chat: not paced
     assert elapsed >= 4 / 20 - 0.01
     assert server.control.counters()["sent"] == 5
+
+
+async def test_the_pace_climbs_back_a_tenth_at_a_time_after_30_calm_seconds() -> None:
+    clock = [0.0]
+    pacer = Pacer(100, None, clock=lambda: clock[0])
+    pacer.retry_after(1, granted_at=0.0)
+    assert pacer.rate == 50
+    clock[0] = 30.5
+    assert await pacer.acquire(1) == 30.5  # the pause is long over
+    assert pacer.rate == 50  # 30 s after the pause ended, not after the 429
+    clock[0] = 31.2
+    await pacer.acquire(2)
+    assert pacer.rate == 60
+    clock[0] = 61.3
+    await pacer.acquire(3)
+    assert pacer.rate == 70

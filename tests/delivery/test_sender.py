@@ -28,7 +28,7 @@ from tests.delivery.conftest import (
 
 SUBSCRIBERS = 1000
 ALL = set(range(1, SUBSCRIBERS + 1))
-FEWER = 500  # where the outcome, not the volume, is under test
+FEWER = 300  # where the outcome, not the volume, is under test
 SOME = set(range(1, FEWER + 1))
 
 
@@ -62,7 +62,7 @@ async def test_it_delivers_everything_once_through_5xx_and_dropped_connections(
     sender = await drain(sessions, server, Pacer(None, None))
 
     seen = tally(server)
-    assert seen.status["5xx"] > 25 and seen.status["dropped"] > 25  # the faults did happen
+    assert seen.status["5xx"] > 15 and seen.status["dropped"] > 15  # the faults did happen
     assert seen.missing(SOME) == set()
     assert seen.duplicates == 0
     assert delivery_statuses(sessions) == {"sent": FEWER}
@@ -103,11 +103,11 @@ async def test_it_marks_blocked_and_gone_chats_once_and_leaves_them_out_of_the_n
 async def test_a_429_storm_is_honoured_with_a_handful_of_429s_not_one_per_message(
     sessions: sessionmaker[Session], server: RunningServer
 ) -> None:
-    subscribers = 300
+    subscribers = 240
     subscribe_and_publish(sessions, subscribers)
     pacer = Pacer(200, None)
     broadcast = asyncio.create_task(drain(sessions, server, pacer, fast_config(concurrency=4)))
-    await server.acontrol.wait(80, timeout=10)  # about 80 sent: chats go out in id order
+    await server.acontrol.wait(60, timeout=10)  # about 60 sent: chats go out in id order
     # Telegram lowers the bot's limit mid-broadcast; nobody tells the sender.
     await server.acontrol.configure(global_rate=60, global_burst=10)
 

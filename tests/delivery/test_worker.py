@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.botapi.testing import RunningServer
 from bot.delivery.limiter import Pacer
+from bot.delivery.lock import make_lock
 from bot.delivery.worker import Worker
 from bot.domain import demo
 from tests.conftest import TEST_KEY
@@ -132,8 +133,10 @@ def test_sigterm_finishes_and_records_the_sends_in_flight_then_exits_cleanly(
 
 
 def test_a_standby_worker_takes_over_within_5_seconds_when_the_active_one_dies(
-    sessions: sessionmaker[Session], server: RunningServer, workers: Workers
+    db_url: str, sessions: sessionmaker[Session], server: RunningServer, workers: Workers
 ) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("two processes on one database: PostgreSQL (SQLite's flock: see below)")
     subscribe_and_publish(sessions, SUBSCRIBERS)
     started = {"a": workers.start("a"), "b": workers.start("b")}
     wait_until(sent_at_least(server, 150))
@@ -154,6 +157,20 @@ def test_a_standby_worker_takes_over_within_5_seconds_when_the_active_one_dies(
     assert takeover < 5
     assert seen.missing(ALL) == set()  # 0 lost
     assert seen.duplicates <= BATCH
+
+
+async def test_one_sender_per_token_holds_the_lock_and_the_next_gets_it_on_release(
+    engine: Engine,
+) -> None:
+    first, second = (make_lock(engine, TOKEN, lambda: None) for _ in range(2))
+    other_bot = make_lock(engine, "654321:OTHER", lambda: None)
+    assert await first.try_acquire()
+    assert not await second.try_acquire()
+    assert await other_bot.try_acquire()  # one sender per token, not per database
+    await first.release()
+    assert await second.try_acquire()
+    for lock in (second, other_bot):
+        await lock.release()
 
 
 async def test_an_idle_worker_sends_a_new_alert_within_half_a_second(
