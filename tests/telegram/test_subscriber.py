@@ -45,6 +45,9 @@ def test_cases_lists_active_cases_and_opens_one(
     [case] = chat.press(listing, button_data(listing, "case:KZ-2026-001"))
     assert "Family of Dulat Agadil under surveillance" in case["text"]
     assert "Prosecutor General" in case["text"]
+    # one person, one target per line: templates keep their line breaks
+    assert "\n• Minister of Internal Affairs" in case["text"]
+    assert "\nTap a case to open it." in listing["text"]
     assert set(buttons(case).values()) == {
         "follow:KZ-2026-001",
         "letter:KZ-2026-001",
