@@ -135,6 +135,7 @@ class Sender:
         self._stop = stop or asyncio.Event()
         self._closing = False
         recorder = asyncio.create_task(self._record_loop(), name="delivery-recorder")
+        recorder.add_done_callback(self._on_recorder_done)
         try:
             await self._dispatch_loop(until_idle)
         finally:
@@ -153,11 +154,21 @@ class Sender:
             if row is None:
                 await self._unless_stopped(asyncio.sleep(self._soonest_chat()))
                 continue
-            await self._window.acquire()
+            if not await self._take_window():
+                self._queue.appendleft(row)
+                return
             if not await self._start(row):
                 self._window.release()
                 self._queue.appendleft(row)
                 return
+
+    async def _take_window(self) -> bool:
+        """A place among the sent-but-unrecorded; False if stopped while the window is full
+        (a database that does not answer holds it full)."""
+        if not self._window.locked():
+            await self._window.acquire()
+            return True
+        return await self._unless_stopped(self._window.acquire()) is not None
 
     async def _start(self, row: Claimed) -> bool:
         """Start the row's send once the pacer allows it; False if stopped while waiting."""
@@ -380,6 +391,11 @@ class Sender:
                     return
                 await asyncio.sleep(RECORD_RETRY_SECONDS)
 
+    def _on_recorder_done(self, recorder: asyncio.Task[None]) -> None:
+        # Outcomes can no longer be written: stop sending (run() re-raises the error).
+        if not recorder.cancelled() and recorder.exception() is not None:
+            self._stop.set()
+
     async def _finish(self, recorder: asyncio.Task[None]) -> None:
         """Let sends in flight finish and be recorded; give back rows never sent."""
         if self._tasks:
@@ -387,14 +403,23 @@ class Sender:
         self._closing = True
         self._outcome_ready.set()
         self._flush_now.set()
-        await recorder
+        try:
+            await recorder
+        finally:
+            await self._release_unsent()
+
+    async def _release_unsent(self) -> None:
         if self._claiming is not None:
             with contextlib.suppress(DBAPIError):
                 self._queue.extend(await self._claimed())
         if self._queue:
             ids = [row.id for row in self._queue]
             self._queue.clear()
-            await asyncio.to_thread(self._release, ids)
+            try:
+                await asyncio.to_thread(self._release, ids)
+            except DBAPIError:
+                # Harmless: the next active sender releases every claim it finds.
+                log.warning("could not give back %d unsent claimed rows", len(ids))
 
 
 def _refusal(row: Claimed, content: AlertContent) -> str | None:
