@@ -1,19 +1,27 @@
 # Two commands: `make run` and `make test`. Each sets everything up on first use.
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-stamp
+# `make run` needs only the runtime; `make test` adds the dev extra (pytest, Playwright…).
+RUN_STAMP := $(VENV)/.run-stamp
+DEV_STAMP := $(VENV)/.dev-stamp
 PYTHON ?= python3
 CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test bench lint sandbox clean
 
-$(STAMP): pyproject.toml
+$(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
 
-run: $(STAMP)
+$(RUN_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@ $(RUN_STAMP)
+
+run: $(RUN_STAMP)
 	$(VENV)/bin/uabot db upgrade
 	$(VENV)/bin/uabot demo load --subscribers 5
 	$(VENV)/bin/uabot run
@@ -30,13 +38,13 @@ $(CHROMIUM):
 		echo "chromium is missing and installing it needs root: tests/web will be skipped"; \
 	fi
 
-test: $(STAMP) $(CHROMIUM)
+test: $(DEV_STAMP) $(CHROMIUM)
 	$(PY) tests/pg_runner.py $(PY) -m pytest -v $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(PY) tests/pg_runner.py $(PY) benchmarks/run.py $(BENCH_ARGS)
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 
 clean:
