@@ -19,6 +19,7 @@ from bot.domain import alerts, audit
 from bot.domain.errors import (
     AlreadyPublished,
     CaseClosed,
+    CaseExists,
     CaseNotActive,
     CaseNotReady,
     DeadlineInPast,
@@ -226,6 +227,8 @@ def create_case(
     )
     if not REF_PATTERN.match(case.ref):
         raise InvalidValue(field="ref", limit=32)
+    if session.scalar(select(Case.id).where(Case.ref == case.ref)) is not None:
+        raise CaseExists(ref=case.ref)
     session.add(case)
     session.flush()
     _event(session, case, actor, "created")
@@ -246,15 +249,16 @@ def add_person(session: Session, actor: Actor, ref: str, person: PersonInput) ->
     case = get_case(session, ref)
     if case.status == "closed":
         raise CaseClosed(ref=case.ref)
-    if person.status not in PERSON_STATUSES:
-        raise UnknownStatus(status=person.status[:32], statuses=PERSON_STATUSES)
+    status = person.status.strip().lower()
+    if status not in PERSON_STATUSES:
+        raise UnknownStatus(status=status[:32], statuses=PERSON_STATUSES)
     _check_counts(person.age, person.group_size)
     row = Person(
         case=case,
         position=max((p.position for p in case.people), default=0) + 1,
         name=_check_text("name", person.name, 200),
         **{f: getattr(person, f) for f in PERSON_FIELDS if f not in ("name", "status")},
-        status=person.status,
+        status=status,
     )
     session.add(row)
     session.flush()

@@ -62,6 +62,10 @@ class InvalidDeadline(DomainError):
     code = "invalid_deadline"
 
 
+class CaseExists(DomainError):
+    code = "case_exists"
+
+
 class CaseClosed(DomainError):
     code = "case_closed"
 

@@ -10,9 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain import cases
+from bot.domain.cases import PersonInput
 from bot.domain.errors import (
     AlreadyPublished,
     CaseClosed,
+    CaseExists,
     CaseNotActive,
     CaseNotReady,
     DeadlineInPast,
@@ -26,6 +28,7 @@ from bot.domain.errors import (
     UnknownStatus,
     UnknownTheme,
 )
+from bot.domain.staff import SYSTEM
 from bot.store.models import Alert, Case, CaseEvent, Person
 from tests.domain.factories import (
     CANARIES,
@@ -641,3 +644,24 @@ def test_restricted_values_given_to_a_person_never_reach_an_alert(
     assert len(texts) == 9
     for secret in [*CANARIES.values(), "INTERNAL-NOTE", "IDX-77"]:
         assert not any(secret in text for text in texts), secret
+
+
+def test_creating_a_case_with_a_reference_in_use_is_refused_clearly(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        cases.create_case(session, SYSTEM, ref="KZ-2026-101", title="First", country="KZ")
+    with pytest.raises(CaseExists) as refused, sessions.begin() as session:
+        cases.create_case(session, SYSTEM, ref="kz-2026-101", title="Second", country="KZ")
+    assert "already a case KZ-2026-101" in refused.value.message()
+    with sessions() as session:
+        assert session.scalars(select(Case.title)).all() == ["First"]
+
+
+def test_a_person_status_is_read_case_insensitively(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        cases.create_case(session, SYSTEM, ref="KZ-2026-102", title="Case", country="KZ")
+        person = cases.add_person(
+            session, SYSTEM, "KZ-2026-102", PersonInput(name="A", status=" Detained ")
+        )
+        assert person.status == "detained"

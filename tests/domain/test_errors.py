@@ -23,6 +23,7 @@ SAMPLE_PARAMS: dict[str, dict[str, Any]] = {
     "invalid_value": {"field": "title", "limit": 200},
     "deadline_in_past": {},
     "invalid_deadline": {},
+    "case_exists": {"ref": "KZ-2026-001"},
     "case_closed": {"ref": "KZ-2026-001"},
     "case_not_active": {"ref": "KZ-2026-001"},
     "already_published": {"ref": "KZ-2026-001"},
