@@ -15,6 +15,7 @@ import json
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain import scheduled
@@ -101,7 +102,7 @@ def queue(
     session.flush()
     rows = [
         Delivery(alert_id=alert.id, subscriber_id=sid, status="pending", next_attempt_at=now)
-        for sid in scheduled.staff_subscribers(session, case.id)
+        for sid in _recipients(session, case.id)
     ]
     session.add_all(rows)
     alert.recipients = len(rows)
@@ -110,3 +111,17 @@ def queue(
         # Wakes the sender at once; delivered by PostgreSQL only if this transaction commits.
         session.execute(select(func.pg_notify(OUTBOX_CHANNEL, "")))
     return alert
+
+
+def _recipients(session: Session, case_id: int) -> list[int]:
+    """The coordinators' subscriber ids. Two checks may both make a coordinator's missing row
+    at once (PostgreSQL: the second waits, then hits the unique rule): then the row exists,
+    and a second try, in a savepoint like the first, finds it."""
+    for attempt in range(2):
+        try:
+            with session.begin_nested():
+                return scheduled.staff_subscribers(session, case_id)
+        except IntegrityError:
+            if attempt:
+                raise
+    return []

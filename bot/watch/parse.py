@@ -89,11 +89,13 @@ def _feedparser(fetched: Fetched) -> Any:
     if fetched.charset:
         content_type += f"; charset={fetched.charset}"
     # Bytes, always: given a str that looks like a URL, feedparser would fetch it itself.
+    # Entry links are resolved against content-location all the same; HTML inside entries
+    # is reduced to plain text here (plain_text), so feedparser need not sanitise it.
     return feedparser.parse(
         bytes(fetched.body),
         response_headers={"content-type": content_type, "content-location": fetched.url},
-        resolve_relative_uris=True,
-        sanitize_html=True,
+        resolve_relative_uris=False,
+        sanitize_html=False,
     )
 
 

@@ -15,9 +15,11 @@ import logging
 import random
 import threading
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,6 +34,8 @@ from bot.watch.safety import Policy
 
 log = logging.getLogger("uabot.watch")
 
+T = TypeVar("T")
+
 LEASE_MARGIN = timedelta(minutes=2)
 
 
@@ -41,6 +45,9 @@ class WatchConfig:
     rules: Rules = field(default_factory=Rules)
     tick: float = 5.0  # the longest an idle watcher sleeps before looking again
     backlog: int = 4  # sources claimed ahead, per fetch slot
+    # Threads that parse and record. Parsing is CPU-bound (more threads only fight over the
+    # GIL, and the bot's loop with them) and SQLite has one writer: one suffices.
+    workers: int = 1
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WatchConfig:
@@ -88,6 +95,7 @@ class Watcher:
         self.stats = WatchStats()
         self._tasks: set[asyncio.Task[Report]] = set()
         self._wake = asyncio.Event()
+        self._executor: ThreadPoolExecutor | None = None
 
     @classmethod
     def from_settings(cls, sessions: sessionmaker[Session], settings: Settings) -> Watcher | None:
@@ -102,7 +110,7 @@ class Watcher:
 
     async def run(self, stop: asyncio.Event, *, until_idle: bool = False) -> None:
         """Check sources as they fall due until `stop` (or, `until_idle`, none is due)."""
-        async with Fetcher(self.config.fetch) as fetcher:
+        async with self._working(), Fetcher(self.config.fetch) as fetcher:
             while not stop.is_set():
                 started = await self._start_due(fetcher)
                 if until_idle and not started and not self._tasks:
@@ -113,17 +121,29 @@ class Watcher:
     async def check_once(self) -> list[Report]:
         """Every source due now, checked; returns when all are recorded (tests, benchmarks)."""
         reports: list[Report] = []
-        async with Fetcher(self.config.fetch) as fetcher:
+        async with self._working(), Fetcher(self.config.fetch) as fetcher:
             while await self._start_due(fetcher):
                 reports += await asyncio.gather(*self._tasks)
         return reports
+
+    @contextlib.asynccontextmanager
+    async def _working(self) -> AsyncIterator[None]:
+        self._executor = ThreadPoolExecutor(self.config.workers, thread_name_prefix="uabot-watch")
+        try:
+            yield
+        finally:
+            self._executor.shutdown(wait=True)
+
+    async def _in_worker(self, fn: Callable[..., T], *args: object) -> T:
+        """Parsing and database work, off the fetching loop, on the watcher's own threads."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     async def _start_due(self, fetcher: Fetcher) -> int:
         room = self.config.fetch.concurrency * self.config.backlog - len(self._tasks)
         if room <= 0:
             return 0
         try:
-            due = await asyncio.to_thread(self._claim, room)
+            due = await self._in_worker(self._claim, room)
         except Exception:
             log.exception("watch: claiming due sources failed; trying again")
             return 0
@@ -139,7 +159,7 @@ class Watcher:
 
     async def _sleep(self, stop: asyncio.Event) -> None:
         try:
-            timeout = await asyncio.to_thread(self._idle_timeout)
+            timeout = await self._in_worker(self._idle_timeout)
         except Exception:
             log.exception("watch: reading the next due time failed")
             timeout = self.config.tick
@@ -165,13 +185,13 @@ class Watcher:
         so it cannot stop the loop or come back at once (STYLE 9)."""
         try:
             fetched = await fetcher.fetch(source.url, source.etag, source.last_modified)
-            report = await asyncio.to_thread(self._record_fetched, source, fetched)
+            report = await self._in_worker(self._record_fetched, source, fetched)
         except Problem as problem:
-            report = await asyncio.to_thread(self._record_problem, source.id, problem)
+            report = await self._in_worker(self._record_problem, source.id, problem)
         except Exception as exc:
             log.exception("watch: checking source %s raised", source.id)
             problem = Problem("bug", type(exc).__name__)
-            report = await asyncio.to_thread(self._record_problem, source.id, problem)
+            report = await self._in_worker(self._record_problem, source.id, problem)
         self.stats.checks += 1
         self.stats.outcomes[report.outcome] += 1
         return report

@@ -91,3 +91,17 @@ def test_a_page_in_windows_1251_is_read_from_its_meta_charset() -> None:
     html = "<html><head><meta charset='windows-1251'></head><body><p>Дело Агадила</p></body></html>"
     _, page = parse("page", _fetched(html.encode("cp1251"), "text/html"))
     assert isinstance(page, Page) and page.blocks == ("Дело Агадила",)
+
+
+def test_markup_and_scripts_in_an_entry_become_plain_text_and_links_absolute() -> None:
+    feed = (
+        "<rss version='2.0'><channel><title>t</title><item><guid>g</guid>"
+        "<title>Agadil &lt;b&gt;appeal&lt;/b&gt;&lt;script&gt;alert(1)&lt;/script&gt;</title>"
+        "<link>/2026/appeal</link></item></channel></rss>"
+    )
+    _, entries = parse(None, _fetched(feed))
+    assert isinstance(entries, list)
+    assert (entries[0].title, entries[0].link) == (
+        "Agadil appeal",
+        "https://news.example.org/2026/appeal",
+    )
