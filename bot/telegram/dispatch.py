@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
-from telegram import Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.domain import audit, subscriptions
@@ -84,6 +85,15 @@ def _language(session: Session, chat_id: int, fallback: str | None) -> str:
     return subscriber.language if subscriber else normalise_language(fallback)
 
 
+def clean_text(text: str) -> str:
+    """What a person typed, minus what no column can store: NUL (PostgreSQL refuses it in
+    text) and lone surrogates (not UTF-8 at all). Telegram's clients send neither; a
+    crafted update may."""
+    if "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text):
+        return text
+    return "".join(ch for ch in text if ch != "\x00" and not "\ud800" <= ch <= "\udfff")
+
+
 def run_handler(
     services: Services,
     update: Update,
@@ -97,6 +107,7 @@ def run_handler(
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:  # channel posts and the like: nothing to answer
         return []
+    args, rest = [clean_text(a) for a in args], clean_text(rest)
     lang = normalise_language(user.language_code)
     try:
         with services.sessions.begin() as session:
@@ -149,9 +160,19 @@ async def send(message: Message, replies: Sequence[Reply]) -> None:
         for i, chunk in enumerate(chunks):
             markup = reply.markup() if i == len(chunks) - 1 else None
             if reply.edit and len(chunks) == 1:
-                await message.edit_text(chunk, parse_mode=ParseMode.HTML, reply_markup=markup)
+                await _edit(message, chunk, markup)
             else:
                 await message.reply_text(chunk, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def _edit(message: Message, html: str, markup: InlineKeyboardMarkup | None) -> None:
+    try:
+        await message.edit_text(html, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as exc:
+        # A press that changes nothing (the last page pressed again, a double press): what
+        # the person sees is already right, and Telegram says so with a 400.
+        if "not modified" not in exc.message:
+            raise
 
 
 def command(name: str, *, role: str | None = None) -> Callable[[Handler], Callback]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.texts import normalise_language, render
@@ -21,5 +23,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     lang = normalise_language(user.language_code if user else None)
     if update.callback_query is not None:
-        await update.callback_query.answer()
+        # The press may have been answered before the failure: a second answer is refused.
+        with contextlib.suppress(BadRequest):
+            await update.callback_query.answer()
     await context.bot.send_message(update.effective_chat.id, render("bot/failed.html", lang))

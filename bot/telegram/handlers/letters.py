@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from bot.domain import cases, subscriptions
-from bot.domain.views import public_case
 from bot.letters import service
 from bot.letters.errors import LetterUnavailable
-from bot.letters.render import primary_targets, render_letter
 from bot.store.models import LANGUAGES
 from bot.telegram.dispatch import Ctx, ExpiredButton, Usage
 from bot.telegram.handlers.coordinator import ask_confirmation
@@ -56,18 +54,12 @@ def letter_set(ctx: Ctx) -> Reply:
     if len(args) != 2 or args[1].lower() not in LANGUAGES or not body.strip():
         raise Usage("letter_set")
     case = cases.get_case(ctx.session, args[0])
-    view = public_case(case)
-    targets = primary_targets(view)
-    sample = None
-    if targets:
-        sample = render_letter(
-            view, targets[0], args[1].lower(), on=ctx.now.date(), body=body.strip()
-        ).text
+    # preview checks the body as set_letter will (LetterInvalid, a DomainError, if it does
+    # not render), so a body that cannot render is explained instead of raising.
+    sample = service.preview(ctx.session, case.ref, args[1], body, on=ctx.now.date()).text
     request = {"op": "letter_set", "ref": case.ref, "lang": args[1].lower(), "text": body.strip()}
     return ask_confirmation(
-        ctx,
-        request,
-        Reply.page("bot/letter_preview.html", ctx.lang, text=sample or body.strip()).html,
+        ctx, request, Reply.page("bot/letter_preview.html", ctx.lang, text=sample).html
     )
 
 

@@ -29,7 +29,7 @@ from bot.domain.errors import DeadlineInPast
 from bot.domain.timeutil import parse_local_deadline
 from bot.domain.vocab import country_timezone, normalise_country
 from bot.store.models import LANGUAGES, PERSON_STATUSES, TARGET_ROLES
-from bot.telegram.dispatch import Ctx, Usage, run_handler, send, services_of
+from bot.telegram.dispatch import Ctx, Usage, clean_text, run_handler, send, services_of
 from bot.telegram.reply import Reply
 
 TITLE, COUNTRY, SUMMARY, PEOPLE, TARGETS, DEADLINE, LANGS, PREVIEW = range(8)
@@ -201,7 +201,7 @@ def _step(fn: Step, state: int | None):
 
         def handler(ctx: Ctx) -> Reply:
             if update.callback_query is None:
-                ctx.rest = message.text or ""
+                ctx.rest = clean_text(message.text or "")
             try:
                 reply, outcome["state"] = fn(ctx)
             except Reask as exc:
