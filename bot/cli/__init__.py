@@ -2,30 +2,45 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 import click
 
-from bot.cli.audit import audit_group
-from bot.cli.cases import cases_group
 from bot.cli.context import LazyRuntime
-from bot.cli.db import db_group
-from bot.cli.demo import demo_group
-from bot.cli.keys import keys_group
-from bot.cli.letters import letters_group
-from bot.cli.run import run
-from bot.cli.sandbox import sandbox
-from bot.cli.schedule import schedule_group
-from bot.cli.subscribers import subscribers_group
-from bot.cli.worker import worker
 from bot.config import ConfigError
 from bot.domain.errors import DomainError
 
 log = logging.getLogger("uabot.cli")
 
+# name → "module:attribute"; imported only when that command runs, so `uabot cases list`
+# does not pay for python-telegram-bot, aiohttp and the PDF library.
+COMMANDS = {
+    "audit": "bot.cli.audit:audit_group",
+    "cases": "bot.cli.cases:cases_group",
+    "db": "bot.cli.db:db_group",
+    "demo": "bot.cli.demo:demo_group",
+    "keys": "bot.cli.keys:keys_group",
+    "letters": "bot.cli.letters:letters_group",
+    "run": "bot.cli.run:run",
+    "sandbox": "bot.cli.sandbox:sandbox",
+    "schedule": "bot.cli.schedule:schedule_group",
+    "subscribers": "bot.cli.subscribers:subscribers_group",
+    "worker": "bot.cli.worker:worker",
+}
+
 
 class UabotGroup(click.Group):
     """Turns every failure into one line and a non-zero exit; never a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands or cmd_name not in COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module, attribute = COMMANDS[cmd_name].split(":")
+        return getattr(importlib.import_module(module), attribute)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -50,16 +65,3 @@ class UabotGroup(click.Group):
 def main(ctx: click.Context) -> None:
     """uabot: urgent-action alerts and case tracking."""
     ctx.obj = LazyRuntime()
-
-
-main.add_command(db_group)
-main.add_command(demo_group)
-main.add_command(cases_group)
-main.add_command(letters_group)
-main.add_command(sandbox)
-main.add_command(run)
-main.add_command(worker)
-main.add_command(keys_group)
-main.add_command(audit_group)
-main.add_command(subscribers_group)
-main.add_command(schedule_group)
