@@ -116,6 +116,11 @@ class Watcher:
                 if until_idle and not started and not self._tasks:
                     return
                 await self._sleep(stop)
+            # Stopping: fetches in flight are dropped, not awaited (up to a timeout each);
+            # their sources' leases run out and they are checked again. A record already
+            # under way finishes: the executor is shut down waiting for it.
+            for task in self._tasks:
+                task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def check_once(self) -> list[Report]:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.db import is_postgresql
@@ -60,18 +60,22 @@ class Report:
     problem: str | None = None
 
 
+def _checked_sources() -> Select[tuple[int]]:
+    """Sources that are checked at all: active, of a case still open."""
+    return (
+        select(WatchSource.id)
+        .join(Case, Case.id == WatchSource.case_id)
+        .where(WatchSource.status == "active", Case.status != "closed")
+    )
+
+
 def claim_due(session: Session, now: datetime, limit: int, lease: timedelta) -> list[Due]:
     """Take up to `limit` due sources of open cases, pushing their next check `lease` on so
     that another poller (another process) leaves them alone; only rows the UPDATE took are
     ours."""
     due = (
-        select(WatchSource.id)
-        .join(Case, Case.id == WatchSource.case_id)
-        .where(
-            WatchSource.status == "active",
-            WatchSource.next_check_at <= now,
-            Case.status != "closed",
-        )
+        _checked_sources()
+        .where(WatchSource.next_check_at <= now)
         .order_by(WatchSource.status, WatchSource.next_check_at, WatchSource.id)
         .limit(limit)
     )
@@ -102,9 +106,10 @@ def claim_due(session: Session, now: datetime, limit: int, lease: timedelta) -> 
 
 
 def next_due_at(session: Session) -> datetime | None:
+    """When the next check falls due; a closed case's sources never do."""
     return session.scalar(
-        select(WatchSource.next_check_at)
-        .where(WatchSource.status == "active")
+        _checked_sources()
+        .with_only_columns(WatchSource.next_check_at)
         .order_by(WatchSource.status, WatchSource.next_check_at)
         .limit(1)
     )

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.db import make_engine, make_session_factory
 from bot.store.models import Case, Delivery, Subscriber, WatchItem
-from bot.watch.poller import Watcher
+from bot.watch.poller import Watcher, beside
 from bot.watch.problems import explain
+from bot.watch.record import next_due_at
 from tests.watch.conftest import (
     COORDINATOR,
     Clock,
@@ -243,3 +244,25 @@ async def test_sources_of_a_closed_case_are_not_checked(
         row.status, row.outcome = status, "released"
     await _check(sessions, site, clock)
     assert site.requests == []
+    with sessions() as session:  # nor do they keep an idle watcher awake
+        assert next_due_at(session) is None
+
+
+async def test_the_watcher_thread_checks_due_sources_and_stops_promptly(
+    sessions: sessionmaker[Session], case: str, site: Site
+) -> None:
+    fast = add_source(sessions, site, site.put("/fast.xml", rss(*OLD)))
+    add_source(sessions, site, site.put("/slow.xml", rss(*OLD), delay=5))
+    stop = asyncio.Event()
+    worker = asyncio.create_task(stop.wait())  # stands in for the delivery worker
+    running = asyncio.create_task(beside(worker, Watcher(sessions, watch_config(site, 10)), stop))
+    for _ in range(100):  # the watcher's own thread checks what is due
+        if source(sessions, fast).last_check_at is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert source(sessions, fast).last_ok_at is not None
+    started = time.monotonic()
+    stop.set()
+    await asyncio.wait_for(running, 5)
+    assert time.monotonic() - started < 2  # the slow fetch in flight was dropped, not awaited
+    assert site.hits("/slow.xml") == 1
