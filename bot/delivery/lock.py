@@ -104,14 +104,23 @@ class PgAdvisoryLock:
         await self._lost.wait()
 
     async def release(self) -> None:
-        # Closing the connection drops the lock and the LISTEN with it.
+        # Unlock before closing: the server drops a closed connection's locks a moment
+        # later, and a standby should not find the lock still held after a clean stop.
+        await self._stop_listening()
+        if self._conn is not None and not self._conn.closed:
+            with contextlib.suppress(psycopg.Error):
+                await self._conn.execute("SELECT pg_advisory_unlock_all()")
         await self._close()
 
-    async def _close(self) -> None:
+    async def _stop_listening(self) -> None:
+        # notifies() holds the connection; nothing else runs on it until it is cancelled.
         if self._listener is not None:
             self._listener.cancel()
             await asyncio.gather(self._listener, return_exceptions=True)
             self._listener = None
+
+    async def _close(self) -> None:
+        await self._stop_listening()
         if self._conn is not None:
             with contextlib.suppress(psycopg.Error):
                 await self._conn.close()

@@ -162,8 +162,9 @@ def test_a_standby_worker_takes_over_within_5_seconds_when_the_active_one_dies(
 async def test_one_sender_per_token_holds_the_lock_and_the_next_gets_it_on_release(
     engine: Engine,
 ) -> None:
-    first, second = (make_lock(engine, TOKEN, lambda: None) for _ in range(2))
-    other_bot = make_lock(engine, "654321:OTHER", lambda: None)
+    # A bot of its own: a worker process of another test may still be letting go of TOKEN's.
+    first, second = (make_lock(engine, "777001:LOCK", lambda: None) for _ in range(2))
+    other_bot = make_lock(engine, "777002:OTHER", lambda: None)
     assert await first.try_acquire()
     assert not await second.try_acquire()
     assert await other_bot.try_acquire()  # one sender per token, not per database
