@@ -104,6 +104,11 @@ def serve_site() -> Iterator[Site]:
         ready.set()
         loop.run_until_complete(stop.wait())
         loop.run_until_complete(runner.cleanup())
+        # A slow answer still sleeping: cancelled, so nothing outlives the loop.
+        leftovers = asyncio.all_tasks(loop)
+        for task in leftovers:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
         loop.close()
 
     thread = threading.Thread(target=serve, name="watch-test-site", daemon=True)
