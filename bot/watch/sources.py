@@ -75,21 +75,15 @@ def add_source(
     url, words = checked_url(url, policy), check_keywords(words)
     existing = sources_of(session, case.id)
     source = next((s for s in existing if s.url == url), None)
-    if source is None and len(existing) >= MAX_SOURCES:
-        raise TooManySources(ref=case.ref, limit=MAX_SOURCES)
     created = source is None
     if source is None:
-        source = WatchSource(case_id=case.id, url=url, added_by=actor.user_id, added_at=now)
-        source.interval_seconds = interval
-        session.add(source)
+        if len(existing) >= MAX_SOURCES:
+            raise TooManySources(ref=case.ref, limit=MAX_SOURCES)
+        source = _new_source(session, actor, case, url, now, interval)
         existing.append(source)
     before = None if created else {"keywords": source.keywords, "status": source.status}
     source.keywords, source.status, source.next_check_at = words, "active", now
     session.flush()
-    if created:
-        # On the case's timeline, with no public text: it makes the coordinator one of
-        # those who worked on the case, who hear its news (bot/domain/scheduled.coordinators).
-        session.add(CaseEvent(case_id=case.id, kind="source_watched", actor_id=actor.user_id))
     audit.record(
         session,
         actor,
@@ -101,6 +95,19 @@ def add_source(
         after={"url": url, "keywords": words},
     )
     return Added(source, existing.index(source) + 1, created)
+
+
+def _new_source(
+    session: Session, actor: Actor, case: Case, url: str, now: datetime, interval: int
+) -> WatchSource:
+    source = WatchSource(
+        case_id=case.id, url=url, added_by=actor.user_id, added_at=now, interval_seconds=interval
+    )
+    session.add(source)
+    # On the case's timeline, with no public text: it makes the coordinator one of those who
+    # worked on the case, who hear its news (bot/domain/scheduled.coordinators).
+    session.add(CaseEvent(case_id=case.id, kind="source_watched", actor_id=actor.user_id))
+    return source
 
 
 def list_sources(session: Session, actor: Actor, ref: str) -> tuple[Case, list[WatchSource]]:
