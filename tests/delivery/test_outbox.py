@@ -83,7 +83,7 @@ def test_recording_marks_rows_and_subscribers_and_frees_the_claim(
     assert (row.status, row.next_attempt_at, row.last_error) == ("pending", later, "TimedOut")
     assert _row(queued, failed.id).status == "failed"
     with queued() as session:
-        statuses = dict(session.execute(select(Subscriber.id, Subscriber.status)).tuples().all())
+        statuses = dict(session.execute(select(Subscriber.id, Subscriber.status)).all())
     assert statuses[blocked.subscriber_id] == "blocked"
     assert statuses[gone.subscriber_id] == "gone"
     assert statuses[failed.subscriber_id] == "active"  # one bad message is not a bad chat
