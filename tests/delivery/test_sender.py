@@ -139,3 +139,18 @@ async def test_a_closed_sender_releases_what_it_claimed_but_never_sent(
     assert statuses["sent"] == sum(seen.delivered.values())  # every send was recorded
     assert statuses["pending"] == 200 - statuses["sent"]
     assert claimed_rows(sessions) == 0
+
+
+async def test_a_group_that_became_a_supergroup_gets_the_alert_at_its_new_id(
+    sessions: sessionmaker[Session], server: RunningServer
+) -> None:
+    server.control.configure(migrated_chats={"5": -1_000_005})
+    subscribe_and_publish(sessions, 10)
+
+    await drain(sessions, server, Pacer(None, None))
+
+    seen = tally(server)
+    assert seen.delivered[-1_000_005] == 1 and seen.delivered[5] == 0
+    assert seen.missing(set(range(1, 11)) - {5}) == set()
+    assert delivery_statuses(sessions) == {"sent": 10}
+    assert -1_000_005 in chats_with_status(sessions, "active")
