@@ -24,6 +24,14 @@ def _format_when(value: Any, lang: str = DEFAULT_LANGUAGE, tz: str = "UTC") -> s
     return format_datetime(value, "d MMMM y, HH:mm", tzinfo=_zone(tz), locale=lang) + f" ({tz})"
 
 
+def _format_deadline(value: Any, lang: str, case_tz: str, reader_tz: str | None) -> str:
+    """In the case's time zone, and in the reader's too when theirs differs."""
+    local = _format_when(value, lang, case_tz)
+    if not reader_tz or reader_tz == case_tz:
+        return local
+    return f"{local} · {_format_when(value, lang, reader_tz)}"
+
+
 def _zone(tz: str) -> Any:
     from zoneinfo import ZoneInfo
 
@@ -42,6 +50,9 @@ def environment(lang: str) -> Environment:
         keep_trailing_newline=False,
     )
     env.filters["when"] = lambda value, tz="UTC": _format_when(value, lang, tz)
+    env.filters["deadline"] = lambda value, case_tz, reader_tz=None: _format_deadline(
+        value, lang, case_tz, reader_tz
+    )
     env.globals["lang"] = lang
     return env
 

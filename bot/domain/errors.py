@@ -48,6 +48,10 @@ class InvalidCountry(DomainError):
     code = "invalid_country"
 
 
+class InvalidTimezone(DomainError):
+    code = "invalid_timezone"
+
+
 class InvalidValue(DomainError):
     """A field that fails a plain rule (empty title, bad e-mail, negative age…)."""
 

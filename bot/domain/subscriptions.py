@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from bot.domain.errors import InvalidCountry, InvalidValue, NotSubscribed, UnknownTheme
+from bot.domain.errors import (
+    InvalidCountry,
+    InvalidTimezone,
+    InvalidValue,
+    NotSubscribed,
+    UnknownTheme,
+)
 from bot.domain.vocab import THEMES, normalise_country
 from bot.store.models import (
     SCOPE_KINDS,
@@ -119,6 +126,25 @@ def set_mode(session: Session, chat_id: int, mode: str) -> Subscriber:
         raise InvalidValue(field="mode", limit=0, allowed=SUBSCRIBER_MODES)
     subscriber = ensure_subscriber(session, chat_id)
     subscriber.mode = mode
+    return subscriber
+
+
+def set_timezone(session: Session, chat_id: int, zone: str) -> Subscriber:
+    """Deadlines are shown, and the digest sent, in the subscriber's own time zone."""
+    try:
+        name = str(ZoneInfo(zone.strip()))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidTimezone(value=zone.strip()[:40]) from None
+    subscriber = ensure_subscriber(session, chat_id)
+    subscriber.timezone = name
+    return subscriber
+
+
+def set_digest_hour(session: Session, chat_id: int, hour: int) -> Subscriber:
+    if not 0 <= hour <= 23:
+        raise InvalidValue(field="hour", limit=0, allowed=("0", "…", "23"))
+    subscriber = ensure_subscriber(session, chat_id)
+    subscriber.digest_hour = hour
     return subscriber
 
 

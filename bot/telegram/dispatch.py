@@ -51,9 +51,7 @@ class Ctx:
     rest: str
     now: datetime
     user_data: dict[str, Any] = field(default_factory=dict)
-
-    def usage(self, command: str, problem: str | None = None) -> Usage:
-        return Usage(command, problem)
+    tz: str | None = None  # the reader's time zone, when they are a subscriber
 
 
 class Usage(Exception):
@@ -80,9 +78,12 @@ def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return context.application.bot_data["services"]
 
 
-def _language(session: Session, chat_id: int, fallback: str | None) -> str:
+def _reader(session: Session, chat_id: int, fallback: str | None) -> tuple[str, str | None]:
+    """The chat's language and time zone: the subscriber's own, else the user's client's."""
     subscriber = subscriptions.get_subscriber(session, chat_id)
-    return subscriber.language if subscriber else normalise_language(fallback)
+    if subscriber is None:
+        return normalise_language(fallback), None
+    return subscriber.language, subscriber.timezone
 
 
 def clean_text(text: str) -> str:
@@ -111,7 +112,7 @@ def run_handler(
     lang = normalise_language(user.language_code)
     try:
         with services.sessions.begin() as session:
-            lang = _language(session, chat.id, user.language_code)
+            lang, tz = _reader(session, chat.id, user.language_code)
             ctx = Ctx(
                 session,
                 actor_for(session, user.id),
@@ -123,6 +124,7 @@ def run_handler(
                 rest,
                 services.clock(),
                 context.user_data if context.user_data is not None else {},
+                tz,
             )
             if role:
                 require(ctx.actor, role, name)

@@ -20,6 +20,7 @@ SAMPLE_PARAMS: dict[str, dict[str, Any]] = {
     "unknown_role": {"role": "bcc", "roles": ("primary", "copy")},
     "unknown_theme": {"theme": "knitting", "themes": ("detention", "torture")},
     "invalid_country": {"value": "XX"},
+    "invalid_timezone": {"value": "Mars/Olympus"},
     "invalid_value": {"field": "title", "limit": 200},
     "deadline_in_past": {},
     "invalid_deadline": {},

@@ -33,6 +33,14 @@ SUBSCRIBER_CASES = [
     ("/letter KZ-2026-001", "There is no case"),
     ("/letter XX-2026-001 ru", "There is no case"),
 ]
+# a second list: the flood guard lets one user send about 20 commands in a row
+SETTINGS_CASES = [
+    ("/settings tz", "/settings tz Asia/Almaty"),
+    ("/settings tz Mars/Olympus", "is not a time zone"),
+    ("/settings hour noon", "/settings hour 18"),
+    ("/settings hour 25", "The hour is not valid"),
+    ("/settings colour blue", "/settings tz Asia/Almaty"),
+]
 COORDINATOR_CASES = [
     ("/addperson", "needs a case, a status and a name"),
     ("/addperson KZ-2026-001 flying Bob", "The status must be one of"),
@@ -100,6 +108,12 @@ def test_every_subscriber_command_explains_bad_arguments(
     chat: Chat, sessions: sessionmaker[Session]
 ) -> None:
     _check(chat, sessions, SUBSCRIBER_CASES)
+
+
+def test_every_settings_form_explains_bad_arguments(
+    chat: Chat, sessions: sessionmaker[Session]
+) -> None:
+    _check(chat, sessions, SETTINGS_CASES)
 
 
 def test_every_coordinator_command_explains_bad_arguments(

@@ -137,3 +137,16 @@ def test_a_staff_button_pressed_by_a_subscriber_is_refused(chat: Chat) -> None:
     [welcome] = chat.say("/start")
     [answer] = chat.press(welcome, "ok:forged")
     assert "Only coordinators can do that" in answer["text"]
+
+
+def test_settings_set_the_time_zone_and_deadlines_show_in_it_too(
+    chat: Chat, sessions: sessionmaker[Session]
+) -> None:
+    _publish_all(sessions)
+    assert "Your time zone is now Europe/Berlin" in chat.text("/settings tz Europe/Berlin")
+    assert "digest arrives at 18:00 (Europe/Berlin)" in chat.text("/settings hour 18")
+    text = chat.text("/case KZ-2026-001")
+    assert "(Asia/Almaty) · " in text and "(Europe/Berlin)" in text
+    with sessions() as session:
+        subscriber = session.scalars(select(Subscriber)).one()
+        assert (subscriber.timezone, subscriber.digest_hour) == ("Europe/Berlin", 18)

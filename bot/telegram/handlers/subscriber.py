@@ -36,7 +36,13 @@ def cases_page(ctx: Ctx, page: int = 0, *, edit: bool = False) -> Reply:
     views = [case_line(c) for c in rows]
     return Reply(
         Reply.page(
-            "bot/cases.html", ctx.lang, cases=views, page=page + 1, pages=pages, total=total
+            "bot/cases.html",
+            ctx.lang,
+            cases=views,
+            page=page + 1,
+            pages=pages,
+            total=total,
+            tz=ctx.tz,
         ).html,
         cases_page_buttons(ctx.lang, views, page, pages),
         edit=edit,
@@ -70,6 +76,7 @@ def show_case(ctx: Ctx, ref: str | None = None) -> Reply:
         staff=staff_here,
         internal_index=case.internal_index if staff_here else None,
         next_reminder=_next_reminder(ctx, case) if staff_here else None,
+        tz=ctx.tz,
     )
 
 
@@ -128,10 +135,33 @@ def acted(ctx: Ctx, ref: str | None = None) -> Reply:
 
 
 def settings(ctx: Ctx) -> Reply:
+    """/settings shows them; /settings tz ZONE and /settings hour H change the digest's clock."""
+    if ctx.args:
+        return _change_setting(ctx)
     subscriber = subscriptions.ensure_subscriber(ctx.session, ctx.chat_id, ctx.lang)
     buttons = language_buttons() + mode_buttons(ctx.lang)
     return Reply.page(
-        "bot/settings.html", ctx.lang, buttons, language=subscriber.language, mode=subscriber.mode
+        "bot/settings.html",
+        ctx.lang,
+        buttons,
+        language=subscriber.language,
+        mode=subscriber.mode,
+        timezone=subscriber.timezone,
+        hour=subscriber.digest_hour,
+    )
+
+
+def _change_setting(ctx: Ctx) -> Reply:
+    if len(ctx.args) != 2 or ctx.args[0].lower() not in ("tz", "hour"):
+        raise Usage("settings")
+    if ctx.args[0].lower() == "tz":
+        subscriber = subscriptions.set_timezone(ctx.session, ctx.chat_id, ctx.args[1])
+        return Reply.page("bot/timezone_set.html", ctx.lang, timezone=subscriber.timezone)
+    if not ctx.args[1].isdigit():
+        raise Usage("settings")
+    subscriber = subscriptions.set_digest_hour(ctx.session, ctx.chat_id, int(ctx.args[1]))
+    return Reply.page(
+        "bot/hour_set.html", ctx.lang, hour=subscriber.digest_hour, timezone=subscriber.timezone
     )
 
 
