@@ -34,7 +34,8 @@ async def test_broadcasts_are_spaced_at_the_global_rate() -> None:
     pacer = Pacer(50, None, global_burst=1)
     started = time.monotonic()
     grants = [await pacer.acquire(chat, BROADCAST) for chat in range(11)]
-    assert time.monotonic() - started == pytest.approx(0.2, abs=0.05)
+    # never faster than the rate; slower only by the machine's scheduling (gaps below)
+    assert time.monotonic() - started >= 0.2 - 0.01
     gaps = [b - a for a, b in itertools.pairwise(grants)]
     assert min(gaps) >= 0.02 - 0.002
 
