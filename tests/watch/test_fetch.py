@@ -90,7 +90,7 @@ async def test_private_addresses_are_refused_before_connecting(url: str, code: s
         with pytest.raises(Problem) as raised:
             await fetcher.fetch(url)
     assert raised.value.code == code
-    assert time.monotonic() - started < 0.5  # no connection was tried (it would time out)
+    assert time.monotonic() - started < 2.5  # no connection was tried (it would wait 5 s)
 
 
 @pytest.mark.parametrize(
