@@ -4,11 +4,9 @@ through the same redaction Runtime installs, and plain-SQL readers of the raw ta
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import pytest
@@ -17,12 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import logging_filters
 from bot.botapi.testing import RunningServer, run_server
-from bot.delivery.limiter import Pacer, SharedRateLimiter
-from bot.delivery.sender import DeliveryConfig
-from bot.delivery.worker import Worker, make_bot
 from bot.domain import staff
-from bot.telegram.app import build_application
 from bot.telegram.thread import BotThread
+from tests.live import live_application
 
 # Shaped like a real token, so the redaction is tested on what Telegram issues.
 TOKEN = "7405118953:AAHx-Canary_TOKEN-kq3Zb9YvW1mPzT0sEcR"
@@ -78,38 +73,13 @@ def staffed(sessions: sessionmaker[Session]) -> None:
         staff.grant(session, staff.SYSTEM, COORDINATOR, "coordinator")
 
 
-async def _deliver(
-    sessions: sessionmaker[Session],
-    engine: Engine,
-    base_url: str,
-    pacer: Pacer,
-    stop: asyncio.Event,
-) -> None:
-    bot = make_bot(TOKEN, base_url, 4)
-    async with bot:
-        await Worker(
-            sessions, engine, bot, pacer, DeliveryConfig(poll_interval=0.05), standby_interval=0.1
-        ).run(stop)
-
-
 def start_bot(
     server: RunningServer,
     sessions: sessionmaker[Session],
     engine: Engine | None = None,
 ) -> BotThread:
     """The bot; with `engine`, the delivery worker too, in the bot's process and loop."""
-    pacer = Pacer(None, None)
-    background = (
-        partial(_deliver, sessions, engine, server.base_url, pacer) if engine is not None else None
-    )
-    application = build_application(
-        TOKEN,
-        sessions,
-        base_url=server.base_url,
-        rate_limiter=SharedRateLimiter(pacer),
-        background=background,
-    )
-    return BotThread(application)
+    return BotThread(live_application(TOKEN, server, sessions, engine))
 
 
 # --- the raw tables, read with plain SQL ----------------------------------------------------

@@ -5,37 +5,18 @@ acts twice; /stats shows one action. The delivery worker runs inside the bot's p
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
-from functools import partial
 
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.botapi.testing import RunningServer, WaitTimedOut
-from bot.delivery.limiter import Pacer, SharedRateLimiter
-from bot.delivery.sender import DeliveryConfig
-from bot.delivery.worker import Worker, make_bot
 from bot.domain import staff
-from bot.telegram.app import build_application
 from bot.telegram.thread import BotThread
+from tests.live import live_application
 from tests.telegram.conftest import COORDINATOR, TOKEN, published_case
 from tests.telegram.harness import Chat, button_data
-
-
-async def _deliver(
-    sessions: sessionmaker[Session],
-    engine: Engine,
-    base_url: str,
-    pacer: Pacer,
-    stop: asyncio.Event,
-) -> None:
-    bot = make_bot(TOKEN, base_url, 4)
-    async with bot:
-        await Worker(
-            sessions, engine, bot, pacer, DeliveryConfig(poll_interval=0.05), standby_interval=0.1
-        ).run(stop)
 
 
 @pytest.fixture
@@ -45,14 +26,7 @@ def live_bot(
     with sessions.begin() as session:
         staff.grant(session, staff.SYSTEM, COORDINATOR, "coordinator")
     published_case(sessions, title="Another case", country="KG")
-    pacer = Pacer(None, None)
-    application = build_application(
-        TOKEN,
-        sessions,
-        base_url=server.base_url,
-        rate_limiter=SharedRateLimiter(pacer),
-        background=partial(_deliver, sessions, engine, server.base_url, pacer),
-    )
+    application = live_application(TOKEN, server, sessions, engine)
     with BotThread(application) as running:
         yield running
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -16,12 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.botapi.testing import RunningServer, run_server
 from bot.cli.run import grant_demo_staff
-from bot.delivery.limiter import Pacer, SharedRateLimiter
-from bot.delivery.sender import DeliveryConfig
-from bot.delivery.worker import Worker, make_bot
 from bot.domain import cases, demo, staff
-from bot.telegram.app import build_application
 from bot.telegram.thread import BotThread
+from tests.live import live_application
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed: pip install -e '.[dev]'"
@@ -40,6 +36,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
+
 TOKEN = "123456:WEB-token"
 REF = "KZ-2026-001"
 WAIT_MS = 15_000
@@ -78,16 +75,6 @@ def page(browser: sync_api.Browser) -> Iterator[sync_api.Page]:
     assert errors == [], "the page's script failed"
 
 
-async def _deliver(
-    sessions: sessionmaker[Session], engine: Engine, base_url: str, pacer: Pacer, stop
-) -> None:
-    bot = make_bot(TOKEN, base_url, 4)
-    async with bot:
-        await Worker(
-            sessions, engine, bot, pacer, DeliveryConfig(poll_interval=0.05), standby_interval=0.1
-        ).run(stop)
-
-
 @pytest.fixture
 def server() -> Iterator[RunningServer]:
     with run_server() as running:
@@ -103,14 +90,7 @@ def sandbox(
         demo.load_cases(session)
         grant_demo_staff(session)
         cases.publish(session, staff.SYSTEM, REF)
-    pacer = Pacer(None, None)
-    application = build_application(
-        TOKEN,
-        sessions,
-        base_url=server.base_url,
-        rate_limiter=SharedRateLimiter(pacer),
-        background=partial(_deliver, sessions, engine, server.base_url, pacer),
-    )
+    application = live_application(TOKEN, server, sessions, engine)
     with BotThread(application):
         yield server
 
