@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_timedelta
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -53,7 +53,12 @@ def environment(lang: str) -> Environment:
     env.filters["deadline"] = lambda value, case_tz, reader_tz=None: _format_deadline(
         value, lang, case_tz, reader_tz
     )
+    # '48 hours', '6 hours', '3 days': hours until two full days, so 30 h is not '1 day'.
+    env.filters["duration"] = lambda value: format_timedelta(
+        value, threshold=2, granularity="minute", locale=lang
+    )
     env.globals["lang"] = lang
+    env.globals["tz"] = None  # the reader's time zone, where the caller knows it
     return env
 
 

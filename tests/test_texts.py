@@ -6,7 +6,7 @@ The sets are computed when the tests run, so a template added tomorrow is checke
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -143,7 +143,7 @@ CASE_CONTEXTS = {
     "alerts/new.html": {"case": CASE},
     "alerts/further_information.html": {"case": CASE, "text": "Moved to <b>prison</b> 5."},
     "alerts/closed.html": {"case": CASE, "text": "Released on bail."},
-    "alerts/deadline_reminder.html": {"case": CASE, "time_left": "6 hours"},
+    "alerts/deadline_reminder.html": {"case": CASE, "left": timedelta(hours=6)},
     "alerts/_people.html": {"case": CASE},
     "cli/case_line.txt": {"case": CASE},
     "cli/case_show.txt": {"case": CASE, "stats": STATS, "internal_index": "EUR 57/001/2026"},
@@ -169,6 +169,17 @@ def test_alert_text_escapes_what_came_from_people() -> None:
 def test_a_deadline_is_shown_in_the_cases_time_zone() -> None:
     text = render("alerts/new.html", "en", case=CASE)
     assert "1 December 2026, 23:59 (Asia/Almaty)" in text
+
+
+def test_a_deadline_is_shown_in_the_readers_time_zone_too() -> None:
+    text = render("alerts/new.html", "en", case=CASE, tz="Europe/Berlin")
+    assert "1 December 2026, 23:59 (Asia/Almaty) · 1 December 2026, 19:59 (Europe/Berlin)" in text
+
+
+@pytest.mark.parametrize(("lang", "left"), [("en", "6 hours"), ("ru", "6 часов")])
+def test_a_reminder_says_how_long_is_left_in_the_readers_language(lang: str, left: str) -> None:
+    name = "alerts/deadline_reminder.html"
+    assert left in render(name, lang, **CASE_CONTEXTS[name])
 
 
 def test_a_group_is_shown_with_its_size() -> None:

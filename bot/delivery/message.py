@@ -8,6 +8,7 @@ from functools import lru_cache
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.delivery.outbox import AlertContent
+from bot.domain.alerts import zoned
 from bot.texts import DEFAULT_LANGUAGE, FALLBACKS, render
 
 # A closed case takes no more action and a digest spans cases: no buttons on those.
@@ -17,13 +18,14 @@ KINDS_WITH_BUTTONS = ("new", "further_information", "deadline_reminder")
 OWN_BUTTONS = "_buttons"
 
 
-def text_for(content: AlertContent, language: str) -> str | None:
-    """The text rendered at publish time in the subscriber's language, else the nearest one."""
+def text_for(content: AlertContent, language: str, timezone: str | None = None) -> str | None:
+    """The text rendered at publish time in the subscriber's language (and for their time
+    zone where that changes it), else the nearest one."""
     chain = FALLBACKS.get(language, FALLBACKS[DEFAULT_LANGUAGE])
     for code in (*chain, DEFAULT_LANGUAGE, *sorted(content.texts)):
         if code.startswith("_"):
             continue
-        text = content.texts.get(code)
+        text = (timezone and content.texts.get(zoned(code, timezone))) or content.texts.get(code)
         if text:
             return text
     return None

@@ -41,6 +41,7 @@ class Claimed:
     language: str
     subscriber_status: str
     attempts: int  # this attempt included
+    timezone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ def _load_claimed(session: Session, ids: Sequence[int]) -> list[Claimed]:
             Subscriber.language,
             Subscriber.status,
             Delivery.attempts,
+            Subscriber.timezone,
         )
         .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
         .where(Delivery.id.in_(ids))

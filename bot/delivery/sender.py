@@ -286,7 +286,7 @@ class Sender:
 
     async def _attempt(self, row: Claimed, content: AlertContent, granted: float) -> Outcome:
         try:
-            sent = await self._post(row.chat_id, row.language, content)
+            sent = await self._post(row.chat_id, row, content)
             return Outcome(row.id, row.subscriber_id, SENT, message_id=sent.message_id)
         except ChatMigrated as exc:
             return await self._resend_migrated(row, content, exc.new_chat_id)
@@ -304,12 +304,12 @@ class Sender:
                 retry_at=self.clock() + BUG_RETRY,
             )
 
-    async def _post(self, chat_id: int, language: str, content: AlertContent) -> Message:
+    async def _post(self, chat_id: int, row: Claimed, content: AlertContent) -> Message:
         return await self.bot.send_message(
             chat_id=chat_id,
-            text=message.text_for(content, language) or "",
+            text=message.text_for(content, row.language, row.timezone) or "",
             parse_mode=ParseMode.HTML,
-            reply_markup=message.buttons_for(content, language),
+            reply_markup=message.buttons_for(content, row.language),
         )
 
     async def _resend_migrated(
@@ -318,7 +318,7 @@ class Sender:
         """The group became a supergroup: send once to its new id and remember it."""
         granted = await self.pacer.acquire(new_chat_id, BROADCAST)
         try:
-            sent = await self._post(new_chat_id, row.language, content)
+            sent = await self._post(new_chat_id, row, content)
         except TelegramError as exc:
             return self._failure(row, content, exc, granted)
         return Outcome(

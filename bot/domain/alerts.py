@@ -3,6 +3,7 @@ written by one set-based INSERT … SELECT in the caller's transaction. Nothing 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
@@ -20,9 +21,43 @@ from bot.texts import render
 OUTBOX_CHANNEL = "uabot_outbox"
 
 
-def render_texts(case: Case, kind: str, text: str | None = None) -> dict[str, str]:
+def render_texts(
+    case: Case, kind: str, zones: Iterable[str] = (), /, **context: object
+) -> dict[str, str]:
+    """The alert per language; and per reader's time zone ("en@Europe/Berlin") where the
+    text differs, so that each subscriber reads the deadline in their time too."""
     view = public_case(case)
-    return {lang: render(f"alerts/{kind}.html", lang, case=view, text=text) for lang in LANGUAGES}
+    texts = {}
+    for lang in LANGUAGES:
+        name = f"alerts/{kind}.html"
+        base = texts[lang] = render(name, lang, case=view, tz=None, **context)
+        for zone in zones:
+            local = render(name, lang, case=view, tz=zone, **context)
+            if local != base:
+                texts[zoned(lang, zone)] = local
+    return texts
+
+
+def zoned(lang: str, zone: str) -> str:
+    """The key of a text rendered for readers in that time zone."""
+    return f"{lang}@{zone}"
+
+
+def reader_zones(session: Session, case: Case, *, exclude_acted: bool = False) -> list[str]:
+    """The recipients' time zones other than the case's (none when there is no deadline)."""
+    if case.deadline is None:
+        return []
+    return list(
+        session.scalars(
+            select(Subscriber.timezone)
+            .distinct()
+            .where(
+                recipients(case, exclude_acted=exclude_acted),
+                Subscriber.timezone != case.timezone,
+            )
+            .order_by(Subscriber.timezone)
+        )
+    )
 
 
 def preview(case: Case, kind: str, lang: str, text: str | None = None, **changes: object) -> str:
@@ -30,7 +65,7 @@ def preview(case: Case, kind: str, lang: str, text: str | None = None, **changes
     view = public_case(case)
     if kind == "further_information":
         changes.setdefault("fi_count", view.fi_count + 1)
-    return render(f"alerts/{kind}.html", lang, case=replace(view, **changes), text=text)
+    return render(f"alerts/{kind}.html", lang, case=replace(view, **changes), text=text, tz=None)
 
 
 def follows(case: Case) -> ColumnElement[bool]:
@@ -91,10 +126,11 @@ def publish_alert(
     dedupe_key: str | None = None,
     exclude_acted: bool = False,
 ) -> Alert:
+    zones = reader_zones(session, case, exclude_acted=exclude_acted)
     alert = Alert(
         case_id=case.id,
         kind=kind,
-        texts=render_texts(case, kind, text),
+        texts=render_texts(case, kind, zones, text=text),
         dedupe_key=dedupe_key,
         created_by=actor.user_id if actor else None,
         created_at=now,

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from babel.dates import format_timedelta
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -137,24 +136,11 @@ def send_reminder(session: Session, job: Job, now: datetime, policy: Policy) -> 
     case = _locked_case(session, job, now, policy)
     if case is None or case.deadline is None:
         return None
-    alert.texts = reminder_texts(case, case.deadline - now)
+    zones = alerts.reader_zones(session, case, exclude_acted=True)
+    left = case.deadline - now
+    alert.texts = alerts.render_texts(case, "deadline_reminder", zones, left=left)
     alert.recipients = alerts.fan_out(session, alert, case, now, exclude_acted=True)
     return alert.recipients
-
-
-def reminder_texts(case: Case, left: timedelta) -> dict[str, str]:
-    view = public_case(case)
-    return {
-        lang: render(
-            "alerts/deadline_reminder.html", lang, case=view, time_left=time_left(left, lang)
-        )
-        for lang in LANGUAGES
-    }
-
-
-def time_left(left: timedelta, lang: str) -> str:
-    """'48 hours', '6 hours', '3 days': hours until two full days, so 30 h is not '1 day'."""
-    return format_timedelta(left, threshold=2, granularity="minute", locale=lang)
 
 
 def notify_coordinators(session: Session, job: Job, now: datetime, policy: Policy) -> int | None:

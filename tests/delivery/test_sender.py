@@ -4,6 +4,8 @@ server's own counters that every active subscriber got exactly one copy."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,7 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.botapi.testing import RunningServer
 from bot.delivery.limiter import Pacer
 from bot.delivery.sender import Sender
-from bot.domain import actions
+from bot.domain import actions, cases, demo, subscriptions
+from bot.domain.staff import SYSTEM
 from bot.store.models import Delivery
 from tests.delivery.conftest import (
     REF,
@@ -154,3 +157,28 @@ async def test_a_group_that_became_a_supergroup_gets_the_alert_at_its_new_id(
     assert seen.missing(set(range(1, 11)) - {5}) == set()
     assert delivery_statuses(sessions) == {"sent": 10}
     assert -1_000_005 in chats_with_status(sessions, "active")
+
+
+async def test_each_subscriber_reads_the_deadline_in_their_own_time_zone_too(
+    sessions: sessionmaker[Session], server: RunningServer
+) -> None:
+    with sessions.begin() as session:
+        demo.load(session, subscribers=3)
+        subscriptions.set_timezone(session, 2, "Europe/Berlin")
+        subscriptions.set_timezone(session, 3, "Asia/Almaty")  # the case's own
+        deadline = cases.get_case(session, REF).deadline
+        cases.publish(session, SYSTEM, REF)
+
+    await drain(sessions, server, Pacer(None, None))
+
+    assert deadline is not None
+    texts = {chat: server.control.messages(chat)[-1]["text"] for chat in (1, 2, 3)}
+    in_almaty = _clock(deadline, "Asia/Almaty")
+    assert in_almaty in texts[1] and _clock(deadline, "UTC") in texts[1]
+    assert in_almaty in texts[2] and _clock(deadline, "Europe/Berlin") in texts[2]
+    assert in_almaty in texts[3] and "(UTC)" not in texts[3] and "Berlin" not in texts[3]
+
+
+def _clock(when: datetime, zone: str) -> str:
+    """'23:59 (Asia/Almaty)': how an alert writes a time in a zone."""
+    return f"{when.astimezone(ZoneInfo(zone)):%H:%M} ({zone})"

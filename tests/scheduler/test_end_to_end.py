@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -45,6 +46,24 @@ def test_a_follower_who_acted_is_not_reminded_again(
     [_, last] = live.received(11, REMINDER)
     assert "6 hours left" in last["plain_text"]
     assert button_data(last, "letter:") and button_data(last, "acted:")
+
+
+def test_a_reminder_shows_the_deadline_in_the_readers_time_zone_they_chose(
+    live: Live, sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    follow_all(sessions, 11, 12)
+    deadline = publish_case(sessions, clock)
+    live.start()
+    control = live.server.control
+    assert "Europe/Berlin" in Chat(control, 12).text("/settings tz Europe/Berlin")
+
+    clock.set(deadline - 6 * H + MINUTE)
+    live.settle()
+    [to_utc] = live.received(11, REMINDER)
+    [to_berlin] = live.received(12, REMINDER)
+    berlin = f"{deadline.astimezone(ZoneInfo('Europe/Berlin')):%H:%M} (Europe/Berlin)"
+    assert berlin in to_berlin["plain_text"] and berlin not in to_utc["plain_text"]
+    assert "(Asia/Almaty)" in to_berlin["plain_text"] and "(Asia/Almaty)" in to_utc["plain_text"]
 
 
 def test_staff_see_the_next_reminder_in_case_and_subscribers_do_not(
