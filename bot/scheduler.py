@@ -1,11 +1,16 @@
 """The scheduler: reminders, coordinator notices and digests, queued on time, restart-safe.
 
 State lives in the database, not here: each cycle reads the active cases and the held
-digest copies, asks `bot.schedule` what is due, and runs each due job in a transaction of
-its own (`bot.domain.scheduled`), where the unique dedupe key decides who queues it. So a
-restart, a second process or a retry never queues a job twice, a moved deadline or a closed
-case simply stops producing its old jobs, and what fell due while uabot was stopped is due
-at the first cycle after it starts.
+digest copies, asks `bot.schedule` what is due, and runs the due jobs (`bot.domain.scheduled`),
+where the unique dedupe key decides who queues each. So a restart, a second process or a
+retry never queues a job twice, a moved deadline or a closed case simply stops producing its
+old jobs, and what fell due while uabot was stopped is due at the first cycle after it starts.
+
+Due jobs run in batches, a transaction each: one commit (and fsync) for up to BATCH jobs,
+where one per job made a 09:00 with thousands of digests take minutes. Each case job runs
+in a savepoint, and a batch's digests in one, retried one by one in savepoints if it fails:
+a key another process took, a job no longer due or a bug undoes only its own job. A crash
+before the commit loses nothing, as nothing was sent: the next cycle finds the jobs due.
 
 APScheduler does the waking: one named date job per upcoming item (its dedupe key; digests
 of one moment share `digest@<time>`), re-made each cycle, so a moved deadline moves its
@@ -17,9 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
+import time
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -30,7 +37,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.domain import scheduled
 from bot.domain.errors import UnknownCase
-from bot.schedule import Job, Plan, Policy
+from bot.schedule import DIGEST, Job, Plan, Policy
+from bot.store.db import begin_write
 from bot.store.models import utcnow
 
 log = logging.getLogger("uabot.scheduler")
@@ -40,6 +48,22 @@ CYCLE_JOB = "schedule:cycle"
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
 # The clock-to-wall offset wobbles by microseconds between cycles: not a reason to reschedule.
 RESCHEDULE_TOLERANCE = timedelta(seconds=1)
+BATCH = 200
+# Case jobs also close their batch after this long (a reminder may fan out to thousands):
+# an open batch keeps SQLite's other writers waiting, and its cases locked on PostgreSQL.
+BATCH_SECONDS = 0.5
+
+
+class Unqueued(StrEnum):
+    """Why a job queued nothing; each is also its count's name in `Scheduler.stats`."""
+
+    VOID = "void"  # no longer due: its key was given back
+    TAKEN = "taken"  # another process queued it
+    FAILED = "failed"  # an error, logged; due again next cycle
+
+
+# What became of a job: the messages it queued, or why none.
+Outcome = int | Unqueued
 
 
 class Scheduler:
@@ -101,47 +125,121 @@ class Scheduler:
             self._set_wakeups(aps, plan, skew=datetime.now(UTC) - self.clock())
 
     def cycle(self) -> Plan:
-        """Read the schedule, run what is due, one transaction per job; the plan it ran."""
+        """Read the schedule and run what is due, batch by batch; the plan it ran."""
         now = self.clock()
         with self.sessions() as session:
             plan = scheduled.load_plan(session, now, self.policy)
         self._log_skips(plan.skipped)
-        for job in plan.due:
-            if self._stopping:
-                break
-            try:
-                self.execute(job, now)
-            except Exception:
-                # One bad job must not hold up the others; it is tried again next cycle.
-                log.exception("%s failed; trying again next cycle", job.describe())
-                self.stats["failed"] += 1
+        # Case jobs, then digests, each in key order: two processes take overlapping keys in
+        # the same order, so neither waits for a key the other holds while holding one it needs.
+        due = deque(sorted(plan.due, key=lambda job: (job.kind == DIGEST, job.key)))
+        while due and not self._stopping:
+            self._report(self._run_batch(due, now))
         self.stats["cycles"] += 1
         return plan
 
     def execute(self, job: Job, now: datetime) -> int | None:
-        """Run one job in its own transaction; how many messages it queued (None: none)."""
+        """Run one job in a transaction of its own; how many messages it queued (None: none)."""
+        [(_, outcome)] = self._report(self._run_batch(deque([job]), now))
+        return None if isinstance(outcome, Unqueued) else outcome
+
+    def _run_batch(self, due: deque[Job], now: datetime) -> list[tuple[Job, Outcome]]:
+        """Take the next batch off `due` and run it in one transaction: case jobs, or digests.
+
+        A job's own failure is contained in its savepoint; a failing savepoint, commit or
+        connection fails the batch, and the cycle with it (nothing of the batch is queued).
+        """
+        started = time.monotonic()
+        outcomes: list[tuple[Job, Outcome]] = []
         with self.sessions() as session:
-            try:
-                queued = scheduled.run_job(session, job, now, self.policy)
-                if queued is not None:
-                    session.commit()
-            except UnknownCase:
-                queued = None
-            except IntegrityError:
-                session.rollback()
-                if not scheduled.done_keys(session, [job.key]):
-                    raise
-                log.info("%s: queued already, by another process", job.describe())
-                self.stats["taken"] += 1
-                return None
-            if queued is None:
-                session.rollback()  # gives the key back
+            begin_write(session)
+            if due[0].kind == DIGEST:
+                digests = [due.popleft() for _ in range(min(BATCH, len(due)))]
+                outcomes = self._digests(session, digests, now)
+            else:
+                while due and due[0].kind != DIGEST and not self._stopping:
+                    job = due.popleft()
+                    outcomes.append((job, self._attempt(session, job, self._case_job, now)))
+                    if len(outcomes) >= BATCH or time.monotonic() - started >= BATCH_SECONDS:
+                        break
+            session.commit()
+        return outcomes
+
+    def _digests(
+        self, session: Session, jobs: list[Job], now: datetime
+    ) -> list[tuple[Job, Outcome]]:
+        """All together; if that fails, one by one, so that only the failing ones wait."""
+        savepoint = session.begin_nested()
+        try:
+            done = scheduled.send_digests(session, jobs, now)
+        except Exception:
+            savepoint.rollback()
+            log.warning("%d digests failed together; one by one now", len(jobs), exc_info=True)
+            return [(job, self._attempt(session, job, self._one_digest, now)) for job in jobs]
+        savepoint.commit()
+        return [(job, _digest_outcome(done, job)) for job in jobs]
+
+    def _attempt(
+        self,
+        session: Session,
+        job: Job,
+        run: Callable[[Session, Job, datetime], Outcome],
+        now: datetime,
+    ) -> Outcome:
+        """Run one job in a savepoint, rolled back unless it queued something."""
+        savepoint = session.begin_nested()
+        try:
+            outcome = run(session, job, now)
+        except UnknownCase:
+            outcome = Unqueued.VOID
+        except IntegrityError:
+            savepoint.rollback()
+            if scheduled.done_keys(session, [job.key]):
+                return Unqueued.TAKEN
+            log.exception("%s failed; trying again next cycle", job.describe())
+            return Unqueued.FAILED
+        except Exception:
+            # One bad job must not hold up the others; it is tried again next cycle.
+            savepoint.rollback()
+            log.exception("%s failed; trying again next cycle", job.describe())
+            return Unqueued.FAILED
+        if isinstance(outcome, Unqueued):
+            savepoint.rollback()  # gives the key back
+        else:
+            savepoint.commit()
+        return outcome
+
+    def _case_job(self, session: Session, job: Job, now: datetime) -> Outcome:
+        queued = scheduled.run_job(session, job, now, self.policy)
+        return Unqueued.VOID if queued is None else queued
+
+    def _one_digest(self, session: Session, job: Job, now: datetime) -> Outcome:
+        return _digest_outcome(scheduled.send_digests(session, [job], now), job)
+
+    def _report(self, outcomes: list[tuple[Job, Outcome]]) -> list[tuple[Job, Outcome]]:
+        """Log and count a committed batch: a line per case job, one for all its digests."""
+        digests: Counter[str] = Counter()
+        for job, outcome in outcomes:
+            counted = job.kind if isinstance(outcome, int) else outcome.value
+            self.stats[counted] += 1
+            if job.kind == DIGEST:
+                digests[counted] += 1
+            elif outcome == Unqueued.VOID:
                 log.info("%s: no longer due", job.describe())
-                self.stats["void"] += 1
-                return None
-        log.info("%s: %d message(s) queued", job.describe(), queued)
-        self.stats[job.kind] += 1
-        return queued
+            elif outcome == Unqueued.TAKEN:
+                log.info("%s: queued already, by another process", job.describe())
+            elif isinstance(outcome, int):
+                log.info("%s: %d message(s) queued", job.describe(), outcome)
+        if digests:
+            log.info(
+                "digests: %d queued, %d no longer due, %d queued already by another process, "
+                "%d failed",
+                digests[DIGEST],
+                digests[Unqueued.VOID],
+                digests[Unqueued.TAKEN],
+                digests[Unqueued.FAILED],
+            )
+        return outcomes
 
     def _log_skips(self, skipped: list[Job]) -> None:
         for job in skipped:
@@ -168,6 +266,13 @@ class Scheduler:
                 aps.add_job(self._wake, DateTrigger(run_date), args=[aps], id=name, name=name)
             elif abs(current.next_run_time - run_date) > RESCHEDULE_TOLERANCE:
                 current.reschedule(DateTrigger(run_date))
+
+
+def _digest_outcome(done: dict[str, int | None], job: Job) -> Outcome:
+    if job.key not in done:
+        return Unqueued.TAKEN
+    queued = done[job.key]
+    return Unqueued.VOID if queued is None else queued
 
 
 async def beside(main: Awaitable[None], scheduler: Scheduler, stop: asyncio.Event) -> None:

@@ -8,17 +8,26 @@ and SQLite holds its one write lock from the insert on), so a close or a deadlin
 committed a moment earlier is seen: a job no longer due returns None and the caller rolls
 the claim back, leaving the key free.
 
+Digests come many at once (every subscriber with the same hour), so a batch of them takes a
+few statements, not a few each (`send_digests`). Their held copies are locked first, then
+the keys claimed by one INSERT that skips those already taken, under the same unique rule:
+a digest lists exactly the copies it bundles, and a process that finds them bundled by
+another meanwhile finds the key taken.
+
 Everything goes to the outbox: reminders through the ordinary fan-out (digest subscribers'
 copies are held), notices and digests as pending deliveries the sender drains.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot import schedule
@@ -105,14 +114,15 @@ def load_plan(session: Session, now: datetime, policy: Policy) -> Plan:
 
 
 def run_job(session: Session, job: Job, now: datetime, policy: Policy) -> int | None:
-    """Queue the job's messages; how many were queued, or None if it is no longer due."""
+    """Queue a case job's messages; how many were queued, or None if it is no longer due.
+
+    Digests go through `send_digests`, many at once.
+    """
     if job.kind == schedule.REMINDER:
         return send_reminder(session, job, now, policy)
     if job.kind in (schedule.DEADLINE_PASSED, schedule.STALE):
         return notify_coordinators(session, job, now, policy)
-    if job.kind == schedule.DIGEST:
-        return send_digest(session, job, now)
-    raise ValueError(f"unknown job kind {job.kind!r}")
+    raise ValueError(f"not a case job: {job.kind!r}")
 
 
 def _claim(session: Session, job: Job, kind: str, now: datetime, case_id: int | None) -> Alert:
@@ -160,7 +170,8 @@ def notify_coordinators(session: Session, job: Job, now: datetime, policy: Polic
         lang: render(f"alerts/{job.kind}.html", lang, case=view, days=days, since=since)
         for lang in LANGUAGES
     }
-    alert.recipients = _queue(session, alert, staff_subscribers(session, case.id), now)
+    staff_ids = staff_subscribers(session, case.id)
+    alert.recipients = _queue(session, [(alert.id, staff_id) for staff_id in staff_ids], now)
     return alert.recipients
 
 
@@ -201,35 +212,102 @@ def staff_subscribers(session: Session, case_id: int) -> list[int]:
     )
 
 
-def send_digest(session: Session, job: Job, now: datetime) -> int | None:
-    """One message bundling the subscriber's held copies; the copies become 'bundled'."""
-    alert = _claim(session, job, "digest", now, None)
-    subscriber = session.get(Subscriber, job.subscriber_id)
-    if subscriber is None or subscriber.status != "active":
-        return None
-    held = session.execute(
-        select(Delivery.id, Alert.kind, Case.ref, Case.title)
+def send_digests(session: Session, jobs: Sequence[Job], now: datetime) -> dict[str, int | None]:
+    """Each job's subscriber gets one message bundling their held copies, which become
+    'bundled': a few statements whatever the number of jobs (a batch of a few hundred).
+
+    The copies are locked first, so the digest lists exactly the copies it bundles; then the
+    keys are claimed, as for any job. Returns, per job, the messages queued, or None if it is
+    no longer due (the subscriber left, nothing is held: its key stays free); a job whose key
+    was already taken is left out. On PostgreSQL a process holding the same copies or keys
+    uncommitted is waited for, as a plain INSERT would wait.
+    """
+    wanted = {job.key: job.subscriber_id for job in jobs if job.subscriber_id is not None}
+    held = _lock_held(session, set(wanted.values()), now)
+    rendered: dict[tuple[DigestItem, ...], dict[str, str]] = {}
+    texts: dict[str, dict[str, str]] = {}
+    for key, subscriber_id in wanted.items():
+        items = tuple(DigestItem(row.kind, row.ref, row.title) for row in held[subscriber_id])
+        if not items:
+            continue
+        if items not in rendered:
+            # Subscribers who follow the same things hold the same copies: rendered once.
+            rendered[items] = {lang: digest_text(items, lang) for lang in LANGUAGES}
+        texts[key] = rendered[items]
+    claimed = _claim_all(session, texts, "digest", now)
+    copies = [row.id for key in claimed for row in held[wanted[key]]]
+    for start in range(0, len(copies), KEY_CHUNK):
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(copies[start : start + KEY_CHUNK]))
+            .values(status="bundled")
+            .execution_options(synchronize_session=False)
+        )
+    _queue(session, [(alert_id, wanted[key]) for key, alert_id in claimed.items()], now)
+    empty = [key for key in wanted if key not in texts]
+    # Nothing held, perhaps because another process has just bundled it all under this key.
+    taken = done_keys(session, empty)
+    void: dict[str, int | None] = {key: None for key in empty if key not in taken}
+    return void | dict.fromkeys(claimed, 1)
+
+
+def _lock_held(
+    session: Session, subscriber_ids: Collection[int], now: datetime
+) -> defaultdict[int, list[Any]]:
+    """The active subscribers' held copies of alerts up to `now`, oldest first, locked.
+
+    Locked in id order: two processes locking overlapping sets then wait for each other in
+    one direction only, never in a circle. (SQLite's writer already holds its one lock.)
+    """
+    held: defaultdict[int, list[Any]] = defaultdict(list)
+    if not subscriber_ids:
+        return held
+    rows = session.execute(
+        select(
+            Delivery.id,
+            Delivery.subscriber_id,
+            Alert.id.label("alert_id"),
+            Alert.created_at,
+            Alert.kind,
+            Case.ref,
+            Case.title,
+        )
         .join(Alert, Alert.id == Delivery.alert_id)
+        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
         .outerjoin(Case, Case.id == Alert.case_id)
         .where(
-            Delivery.subscriber_id == subscriber.id,
+            Delivery.subscriber_id.in_(subscriber_ids),
             Delivery.status == "held",
+            Subscriber.status == "active",
             Alert.created_at <= now,
         )
-        .order_by(Alert.created_at, Alert.id)
-    ).all()
-    if not held:
-        return None  # nothing when nothing
-    session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_([row.id for row in held]), Delivery.status == "held")
-        .values(status="bundled")
-        .execution_options(synchronize_session=False)
+        .order_by(Delivery.id)
+        .with_for_update(of=Delivery)
     )
-    items = [DigestItem(row.kind, row.ref, row.title) for row in held]
-    alert.texts = {lang: digest_text(items, lang) for lang in LANGUAGES}
-    alert.recipients = _queue(session, alert, [subscriber.id], now)
-    return alert.recipients
+    for row in sorted(rows, key=lambda row: (row.created_at, row.alert_id)):
+        held[row.subscriber_id].append(row)
+    return held
+
+
+def _claim_all(
+    session: Session, texts: dict[str, dict[str, str]], kind: str, now: datetime
+) -> dict[str, int]:
+    """Insert an alert per key with its texts, skipping keys already taken; the alert id of
+    each key claimed."""
+    if not texts:
+        return {}
+    dialect = postgresql if is_postgresql(session) else sqlite
+    rows = [
+        {"kind": kind, "texts": key_texts, "dedupe_key": key, "created_at": now, "recipients": 1}
+        for key, key_texts in texts.items()
+    ]
+    claims = session.execute(
+        dialect.insert(Alert)
+        .on_conflict_do_nothing(index_elements=[Alert.dedupe_key])
+        .returning(Alert.dedupe_key, Alert.id),
+        rows,
+    )
+    return {str(key): alert_id for key, alert_id in claims}
 
 
 def digest_text(items: Sequence[DigestItem], lang: str) -> str:
@@ -239,17 +317,17 @@ def digest_text(items: Sequence[DigestItem], lang: str) -> str:
     )
 
 
-def _queue(session: Session, alert: Alert, subscriber_ids: Iterable[int], now: datetime) -> int:
-    """Pending deliveries for these subscribers, whatever their mode: never held."""
+def _queue(session: Session, pairs: Iterable[tuple[int, int]], now: datetime) -> int:
+    """Pending deliveries of these (alert, subscriber) pairs, whatever the mode: never held."""
     rows = [
         {
-            "alert_id": alert.id,
+            "alert_id": alert_id,
             "subscriber_id": subscriber_id,
             "status": "pending",
             "attempts": 0,
             "next_attempt_at": now,
         }
-        for subscriber_id in subscriber_ids
+        for alert_id, subscriber_id in pairs
     ]
     if not rows:
         return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -60,3 +60,15 @@ def is_postgresql(engine_or_session: Engine | Session) -> bool:
         else engine_or_session
     )
     return bind.dialect.name == "postgresql"
+
+
+def begin_write(session: Session) -> None:
+    """Open the session's transaction now, as a writer, so that savepoints nest inside it.
+
+    pysqlite opens SQLite's transaction only at the first INSERT, UPDATE or DELETE: a
+    SAVEPOINT before that becomes the transaction itself, and releasing it commits. BEGIN
+    IMMEDIATE takes the write lock at once, within the busy timeout, as the first write would
+    have. psycopg needs nothing: it begins before the first statement.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("BEGIN IMMEDIATE"))

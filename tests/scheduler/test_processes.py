@@ -1,5 +1,6 @@
 """Two scheduler processes on one database, started on the same line: every reminder is
-queued once and received once. The unique dedupe key decides; no lock is taken."""
+queued once and received once, every digest queued once. The unique dedupe key decides (and
+for digests, locks on the held copies); one process waits for the other, no more."""
 
 from __future__ import annotations
 
@@ -20,13 +21,16 @@ from bot.botapi.testing import RunningServer
 from bot.delivery.limiter import Pacer
 from bot.delivery.sender import DeliveryConfig, Sender
 from bot.delivery.worker import make_bot
-from bot.store.models import Alert, Delivery
+from bot.scheduler import BATCH
+from bot.store.models import Alert, Delivery, Subscriber
 from tests.conftest import TEST_KEY
 from tests.scheduler.conftest import TOKEN, Clock, follow_all, publish_case
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = 8
 FOLLOWERS = list(range(101, 111))
+# More than a batch, so that the two processes' batches overlap in part.
+DIGESTERS = list(range(1001, 1001 + BATCH + BATCH // 4))
 
 
 def _start(db_url: str, now: str, tmp_path: Path, name: str) -> subprocess.Popen[str]:
@@ -83,6 +87,36 @@ def test_two_processes_queue_each_reminder_once_and_it_arrives_once(
         if "REMINDER" in (m.get("plain_text") or "")
     )
     assert received == Counter({chat: CASES for chat in FOLLOWERS})
+
+
+def test_two_processes_queue_each_digest_once(
+    sessions: sessionmaker[Session], clock: Clock, db_url: str, tmp_path: Path
+) -> None:
+    follow_all(sessions, *DIGESTERS, mode="digest")
+    day = clock().replace(hour=6, minute=0, second=0) + timedelta(days=1)
+    clock.set(day)
+    for n in range(1, 4):
+        publish_case(sessions, clock, f"KZ-2026-{n:03d}")
+
+    a, b = _race(db_url, day.replace(hour=9, minute=1).isoformat(), tmp_path)
+    assert a["digest"] + b["digest"] == len(DIGESTERS)
+    with sessions() as session:
+        per_subscriber = Counter(
+            dict(
+                session.execute(
+                    select(Subscriber.chat_id, func.count(Delivery.id))
+                    .join(Delivery, Delivery.subscriber_id == Subscriber.id)
+                    .join(Alert, Alert.id == Delivery.alert_id)
+                    .where(Alert.kind == "digest")
+                    .group_by(Subscriber.chat_id)
+                ).all()
+            )
+        )
+        statuses = dict(
+            session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all()
+        )
+    assert per_subscriber == Counter(dict.fromkeys(DIGESTERS, 1))
+    assert statuses == {"bundled": 3 * len(DIGESTERS), "pending": len(DIGESTERS)}
 
 
 async def _drain(sessions: sessionmaker[Session], server: RunningServer, clock: Clock) -> None:
