@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice, takewhile
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -184,8 +185,10 @@ def candidate_keys(
     """
     jobs = [job for case in cases for job in _case_jobs(case, policy)]
     for digest in digests:
-        slots = digest_slots(digest)
-        jobs += [next(slots) for _ in range(DIGEST_SLOTS_CHECKED)]
+        # Slots come in time order: the first still to come ends the lookup (and the cost of
+        # working out local times, for every digest subscriber at every cycle).
+        slots = islice(digest_slots(digest), DIGEST_SLOTS_CHECKED)
+        jobs += takewhile(lambda job: job.at <= now, slots)
     return [job.key for job in jobs if job.at <= now]
 
 
