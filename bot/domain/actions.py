@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.domain.cases import get_case, visible_case
 from bot.domain.errors import CaseNotActive, InvalidValue
 from bot.domain.subscriptions import ensure_subscriber
+from bot.store.db import savepoint
 from bot.store.models import ACTION_HOWS, Action, Alert, Delivery, Subscriber, utcnow
 
 
@@ -56,7 +57,7 @@ def record_action(
     created = False
     if existing is None:
         try:
-            with session.begin_nested():
+            with savepoint(session):
                 session.add(
                     Action(
                         case_id=case.id, subscriber_id=subscriber.id, how=how, at=now or utcnow()

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from bot.store.crypto import MissingKeyError
 
@@ -70,5 +70,13 @@ def begin_write(session: Session) -> None:
     IMMEDIATE takes the write lock at once, within the busy timeout, as the first write would
     have. psycopg needs nothing: it begins before the first statement.
     """
-    if session.get_bind().dialect.name == "sqlite":
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if not session.connection().connection.driver_connection.in_transaction:
         session.execute(text("BEGIN IMMEDIATE"))
+
+
+def savepoint(session: Session) -> SessionTransaction:
+    """`session.begin_nested()`, nested inside the session's transaction on SQLite too."""
+    begin_write(session)
+    return session.begin_nested()

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import scheduled
 from bot.domain.alerts import OUTBOX_CHANNEL
-from bot.store.db import is_postgresql
+from bot.store.db import is_postgresql, savepoint
 from bot.store.models import LANGUAGES, Alert, Case, Delivery, WatchItem, WatchSource
 from bot.texts import render
 from bot.watch.problems import explain
@@ -119,7 +119,7 @@ def _recipients(session: Session, case_id: int) -> list[int]:
     and a second try, in a savepoint like the first, finds it."""
     for attempt in range(2):
         try:
-            with session.begin_nested():
+            with savepoint(session):
                 return scheduled.staff_subscribers(session, case_id)
         except IntegrityError:
             if attempt:

@@ -30,6 +30,20 @@ def test_taking_action_twice_counts_once(sessions: sessionmaker[Session]) -> Non
         assert session.scalars(select(Action.how)).all() == ["email"]
 
 
+def test_an_action_rolled_back_with_its_transaction_is_not_counted(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The savepoint nests in the caller's transaction (on SQLite, pysqlite would make a
+    SAVEPOINT before the first write the transaction, and its release a commit)."""
+    with sessions.begin() as session:
+        active(session, REF)
+        subscriptions.ensure_subscriber(session, 11)
+    with sessions() as session:
+        assert actions.record_action(session, 11, REF, now=NOW).created
+        session.rollback()  # e.g. the handler failed after recording it
+    assert count(sessions, Action) == 0
+
+
 def test_each_subscriber_adds_one_to_the_tally(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
         active(session, REF)
