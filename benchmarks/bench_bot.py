@@ -21,7 +21,7 @@ from sqlalchemy import insert, select, update
 from telegram import Update
 from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
 
-from bot.botapi.testing import ControlClient, run_server
+from bot.botapi.local import ControlClient, run_server
 from bot.domain import demo
 from bot.store import migrate
 from bot.store.crypto import generate_key, keyring

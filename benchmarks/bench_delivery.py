@@ -42,7 +42,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ExtBot
 from telegram.request import HTTPXRequest
 
-from bot.botapi.testing import AsyncControlClient, ControlClient
+from bot.botapi.local import AsyncControlClient, ControlClient
 from bot.config import Settings
 from bot.delivery import message, outbox
 from bot.delivery.limiter import Pacer, SharedRateLimiter

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import click
 from sqlalchemy.orm import Session
 
-from bot.botapi.testing import run_server
+from bot.botapi.local import run_server
 from bot.botapi.web import DEMO_USERS
 from bot.cli.context import LazyRuntime, pass_runtime
 from bot.delivery.limiter import SharedRateLimiter

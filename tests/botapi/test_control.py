@@ -12,7 +12,7 @@ import pytest
 from telegram import Bot, Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot.botapi.testing import RunningServer, WaitTimedOut
+from bot.botapi.local import RunningServer, WaitTimedOut
 from tests.botapi.conftest import TOKEN, plain_http
 
 

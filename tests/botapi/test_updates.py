@@ -10,7 +10,7 @@ from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Conflict
 
-from bot.botapi.testing import RunningServer, run_server
+from bot.botapi.local import RunningServer, run_server
 from tests.botapi.conftest import TOKEN, plain_http
 
 KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton("I took action", callback_data="acted:7")]])

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.botapi.testing import RunningServer, run_server
+from bot.botapi.local import RunningServer, run_server
 from bot.delivery.limiter import Pacer
 from bot.delivery.outcomes import RetryPolicy
 from bot.delivery.sender import DeliveryConfig, Sender

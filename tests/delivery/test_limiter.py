@@ -9,7 +9,7 @@ import time
 import pytest
 from telegram.ext import ExtBot
 
-from bot.botapi.testing import RunningServer
+from bot.botapi.local import RunningServer
 from bot.delivery.limiter import BROADCAST, REPLY, Pacer, SharedRateLimiter, TokenBucket
 from tests.delivery.conftest import TOKEN
 

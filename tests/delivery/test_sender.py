@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.testing import RunningServer
+from bot.botapi.local import RunningServer
 from bot.delivery.limiter import Pacer
 from bot.delivery.sender import Sender
 from bot.domain import actions, cases, demo, subscriptions

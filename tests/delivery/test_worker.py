@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.testing import RunningServer
+from bot.botapi.local import RunningServer
 from bot.delivery.limiter import Pacer
 from bot.delivery.lock import make_lock
 from bot.delivery.worker import Worker

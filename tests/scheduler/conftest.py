@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.testing import RunningServer, run_server
+from bot.botapi.local import RunningServer, run_server
 from bot.delivery.limiter import Pacer
 from bot.delivery.sender import DeliveryConfig, Sender
 from bot.delivery.worker import make_bot

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.testing import RunningServer
+from bot.botapi.local import RunningServer
 from bot.delivery.limiter import Pacer
 from bot.delivery.sender import DeliveryConfig, Sender
 from bot.delivery.worker import make_bot

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import logging_filters
-from bot.botapi.testing import RunningServer, run_server
+from bot.botapi.local import RunningServer, run_server
 from bot.domain import staff
 from bot.telegram.thread import BotThread
 from tests.live import live_application

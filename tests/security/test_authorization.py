@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.testing import RunningServer
+from bot.botapi.local import RunningServer
 from bot.domain import cases
 from bot.domain.errors import NotAllowed
 from bot.store.models import AuditEvent

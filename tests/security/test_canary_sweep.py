@@ -27,7 +27,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.testing import ControlClient, RunningServer
+from bot.botapi.local import ControlClient, RunningServer
 from bot.cli import main
 from bot.config import Settings
 from bot.domain import cases

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.testing import RunningServer
+from bot.botapi.local import RunningServer
 from bot.cli import main
 from bot.config import Settings
 from bot.domain import actions, audit, cases, subscriptions

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.testing import RunningServer
+from bot.botapi.local import RunningServer
 from bot.domain import demo
 from bot.telegram.flood import BURST, FloodGuard, Verdict
 from bot.telegram.thread import BotThread

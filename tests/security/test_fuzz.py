@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.testing import ControlClient, RunningServer
+from bot.botapi.local import ControlClient, RunningServer
 from bot.domain import cases, demo
 from bot.domain.staff import SYSTEM
 from bot.store.models import Alert, AuditEvent, Case, CaseEvent, Delivery, Person

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.testing import RunningServer
+from bot.botapi.local import RunningServer
 from bot.domain import cases
 from bot.domain.errors import NotAllowed, UnknownPerson
 from bot.domain.reveal import PrivateOnly, audit_trail, reveal_person

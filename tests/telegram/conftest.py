@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.testing import RunningServer, run_server
+from bot.botapi.local import RunningServer, run_server
 from bot.domain import cases, demo, staff
 from bot.domain.cases import PersonInput, TargetInput
 from bot.store.models import utcnow

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.botapi.testing import ControlClient
+from bot.botapi.local import ControlClient
 
 
 @dataclass

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.testing import RunningServer, WaitTimedOut
+from bot.botapi.local import RunningServer, WaitTimedOut
 from bot.domain import staff
 from bot.telegram.thread import BotThread
 from tests.live import live_application

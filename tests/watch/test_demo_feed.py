@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.testing import RunningServer, run_server
+from bot.botapi.local import RunningServer, run_server
 from bot.config import load_settings
 from bot.domain import demo, staff
 from bot.store.models import WatchSource

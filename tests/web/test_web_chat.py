@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.testing import RunningServer, run_server
+from bot.botapi.local import RunningServer, run_server
 from bot.cli.run import grant_demo_staff
 from bot.domain import cases, demo, staff
 from bot.telegram.thread import BotThread

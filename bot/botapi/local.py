@@ -1,4 +1,6 @@
-"""Run the local Bot API server from tests, and drive it: `run_server` and `ControlClient`.
+"""Run the local Bot API server in this process, and drive it: `run_server` and
+`ControlClient`. The sandbox (`uabot run` without a token), the tests and the benchmarks
+use it.
 
     with run_server(per_chat_rate=1.0) as server:
         bot = telegram.Bot(TOKEN, base_url=server.base_url)
