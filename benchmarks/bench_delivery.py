@@ -37,6 +37,7 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
+from stores import databases, fresh_engine
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ExtBot
@@ -50,9 +51,8 @@ from bot.delivery.sender import DeliveryConfig, Sender
 from bot.delivery.worker import make_bot, pacer_from_settings
 from bot.domain import cases, demo
 from bot.domain.staff import SYSTEM
-from bot.store import migrate
 from bot.store.crypto import generate_key, keyring
-from bot.store.db import make_engine, make_session_factory
+from bot.store.db import make_session_factory
 from bot.store.models import Scope, Subscriber
 from bot.telegram.app import build_application
 
@@ -130,22 +130,8 @@ class Database:
     sessions: sessionmaker[Session]
 
 
-def databases(tmp: str) -> list[tuple[str, str]]:
-    found = [("sqlite", f"sqlite:///{tmp}/delivery.sqlite3")]
-    if os.environ.get("TEST_DATABASE_URL"):
-        found.append(("postgresql", os.environ["TEST_DATABASE_URL"]))
-    return found
-
-
 def fresh_database(label: str, url: str) -> Database:
-    if label == "sqlite":
-        path = Path(url.removeprefix("sqlite:///"))
-        for stale in path.parent.glob(f"{path.name}*"):
-            stale.unlink()
-    engine = make_engine(url)
-    if label == "postgresql":
-        migrate.downgrade(engine, "base")
-    migrate.upgrade(engine)
+    engine = fresh_engine(label, url)
     return Database(label, url, engine, make_session_factory(engine))
 
 
@@ -439,11 +425,12 @@ def main(argv: list[str] | None = None) -> None:
     keyring.configure([os.environ.get("UABOT_SECRET_KEYS") or KEY])
     only = args.only.split(",")
     with tempfile.TemporaryDirectory() as tmp, sandbox() as server:
+        stores = databases(tmp, "delivery")
         for name, section in SECTIONS.items():
-            for label, url in databases(tmp) if name != "replies" else databases(tmp)[:1]:
+            for label, url in stores if name != "replies" else stores[:1]:
                 if name in only:
                     section(label, url, server)
-        for label, url in databases(tmp):
+        for label, url in stores:
             if "fanout" in only:
                 fan_out(label, url)
 

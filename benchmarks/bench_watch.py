@@ -23,23 +23,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
-import os
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 from aiohttp import web
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
+from stores import databases, fresh_engine
 
 from bot.domain import demo, staff
-from bot.store import migrate
-from bot.store.db import make_engine, make_session_factory
+from bot.store.db import make_session_factory
 from bot.store.models import Case, WatchSource, utcnow
 from bot.watch.fetch import FetchConfig
 from bot.watch.poller import WatchConfig, Watcher
@@ -116,25 +114,6 @@ def feed_server(hosts: int) -> Iterator[list[str]]:
 
 
 # -- the database -----------------------------------------------------------------------------
-
-
-def databases(tmp: str) -> list[tuple[str, str]]:
-    found = [("sqlite", f"sqlite:///{tmp}/watch.sqlite3")]
-    if os.environ.get("TEST_DATABASE_URL"):
-        found.append(("postgresql", os.environ["TEST_DATABASE_URL"]))
-    return found
-
-
-def fresh(label: str, url: str) -> Engine:
-    if label == "sqlite":
-        path = Path(url.removeprefix("sqlite:///"))
-        for stale in path.parent.glob(f"{path.name}*"):
-            stale.unlink()
-    engine = make_engine(url)
-    if label == "postgresql":
-        migrate.downgrade(engine, "base")
-    migrate.upgrade(engine)
-    return engine
 
 
 def add_sources(sessions: sessionmaker[Session], origins: list[str], count: int) -> None:
@@ -219,7 +198,7 @@ async def _probe(done: threading.Event, tick: float = 0.01) -> list[float]:
 
 
 def run_database(label: str, url: str, origins: list[str], count: int) -> list[Cycle]:
-    engine = fresh(label, url)
+    engine = fresh_engine(label, url)
     sessions = make_session_factory(engine)
     add_sources(sessions, origins, count)
     config = WatchConfig(FetchConfig(policy=Policy(allow_private=True)))
@@ -256,7 +235,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--hosts", type=int, default=50)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp, feed_server(args.hosts) as origins:
-        for label, url in databases(tmp):
+        for label, url in databases(tmp, "watch"):
             cycles = run_database(label, url, origins, args.sources)
             report(label, args.sources, args.hosts, cycles)
 
