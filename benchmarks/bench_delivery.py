@@ -67,6 +67,7 @@ NO_LIMITS = {"global_rate": None, "per_chat_rate": None}
 LIMIT = 30.0
 DEFAULTS = Settings.model_construct()  # the shipped defaults, whatever this shell's .env says
 KEY = generate_key()
+DEMO_ZONE = "UTC"  # demo.load_subscribers' readers
 
 
 # -- the server and the databases ------------------------------------------------------------
@@ -146,8 +147,10 @@ def publish(db: Database, subscribers: int) -> outbox.AlertContent:
 
 
 def rendered(content: outbox.AlertContent) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The very message uabot sends, for the references to send too."""
-    return message.text_for(content, "en") or "", message.buttons_for(content, "en")
+    """The very message uabot sends, for the references to send too: the text for the demo
+    subscribers' language and time zone (a reader's zone may change the deadline's line)."""
+    text = message.text_for(content, "en", DEMO_ZONE) or ""
+    return text, message.buttons_for(content, "en")
 
 
 # -- 1. at Telegram's limits ------------------------------------------------------------------

@@ -44,7 +44,8 @@ T = TypeVar("T")
 # so it cannot hold up the queue or crash the sender in a loop (STYLE 9).
 BUG_RETRY = timedelta(hours=1)
 RECORD_RETRY_SECONDS = 1.0
-# Outcomes wait at most this long for company before they are committed.
+# Outcomes wait at most this long for company (while sends are in flight) before they are
+# committed.
 FLUSH_INTERVAL = 0.05
 RECORD_GIVE_UP_WHEN_CLOSING = 5
 
@@ -187,8 +188,14 @@ class Sender:
             granted = waited.result()
         task = asyncio.create_task(self._send(row, content, granted))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._sent)
         return True
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not self._tasks:
+            # No send in flight can join the waiting outcomes' transaction: commit them now.
+            self._flush_now.set()
 
     def _pick(self) -> Claimed | None:
         """The first queued row whose chat may receive a message now."""
