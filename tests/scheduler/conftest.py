@@ -25,7 +25,7 @@ from bot.domain.cases import PersonInput, TargetInput
 from bot.domain.staff import Actor
 from bot.schedule import Policy
 from bot.scheduler import Scheduler, beside
-from bot.store.models import Case, Delivery
+from bot.store.models import Case, Delivery, Subscriber
 from bot.telegram.app import build_application
 from bot.telegram.thread import BotThread
 
@@ -187,3 +187,15 @@ def live(sessions: sessionmaker[Session], server: RunningServer, clock: Clock) -
     running = Live(sessions, server, clock)
     yield running
     running.stop()
+
+
+def delivery_statuses(sessions: sessionmaker[Session], chat_id: int) -> dict[str, int]:
+    """How many of the chat's deliveries are in each status."""
+    with sessions() as session:
+        rows = session.execute(
+            select(Delivery.status, func.count())
+            .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+            .where(Subscriber.chat_id == chat_id)
+            .group_by(Delivery.status)
+        )
+        return dict(rows.all())

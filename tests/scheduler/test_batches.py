@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.domain import scheduled
 from bot.schedule import Job, Plan, Policy
 from bot.scheduler import Scheduler
-from bot.store.models import Alert, Delivery, Subscriber
-from tests.scheduler.conftest import Clock, follow_all, publish_case
+from bot.store.models import Alert, Delivery
+from tests.scheduler.conftest import Clock, delivery_statuses, follow_all, publish_case
 
 H = timedelta(hours=1)
 REFS = ("KZ-2026-001", "KZ-2026-002", "KZ-2026-003")
@@ -64,16 +64,6 @@ def _keys(sessions: sessionmaker[Session], kind: str) -> dict[str, int]:
         )
         return {str(key): count for key, count in rows}
 
-
-def _statuses(sessions: sessionmaker[Session], chat_id: int) -> dict[str, int]:
-    with sessions() as session:
-        rows = session.execute(
-            select(Delivery.status, func.count())
-            .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-            .where(Subscriber.chat_id == chat_id)
-            .group_by(Delivery.status)
-        )
-        return dict(rows.all())
 
 
 def test_a_failing_or_taken_reminder_leaves_the_rest_of_its_batch_queued(
@@ -127,15 +117,16 @@ def test_a_failing_or_taken_digest_leaves_the_rest_of_its_batch_queued(
     scheduler.cycle()
     assert dict(scheduler.stats) == {"digest": 1, "taken": 1, "failed": 1, "cycles": 1}
     assert _keys(sessions, "digest") == {good.key: 1, taken.key: 0}
-    assert _statuses(sessions, DIGESTERS[0]) == {"bundled": 3, "pending": 1}
-    assert _statuses(sessions, DIGESTERS[1]) == {"held": 3}  # taken: its own digest is later
-    assert _statuses(sessions, DIGESTERS[2]) == {"held": 3}
+    assert delivery_statuses(sessions, DIGESTERS[0]) == {"bundled": 3, "pending": 1}
+    # taken: its own digest is later
+    assert delivery_statuses(sessions, DIGESTERS[1]) == {"held": 3}
+    assert delivery_statuses(sessions, DIGESTERS[2]) == {"held": 3}
 
     monkeypatch.undo()
     scheduler.cycle()
     assert scheduler.stats["digest"] == 2
     assert _keys(sessions, "digest") == {good.key: 1, taken.key: 0, failing.key: 1}
-    assert _statuses(sessions, DIGESTERS[2]) == {"bundled": 3, "pending": 1}
+    assert delivery_statuses(sessions, DIGESTERS[2]) == {"bundled": 3, "pending": 1}
 
 
 class _CommitFails(Session):

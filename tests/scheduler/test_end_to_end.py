@@ -9,13 +9,19 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain import cases
 from bot.domain.staff import SYSTEM
-from bot.store.models import Delivery, Subscriber
-from tests.scheduler.conftest import COORDINATOR_ID, REF, Clock, Live, follow_all, publish_case
+from tests.scheduler.conftest import (
+    COORDINATOR_ID,
+    REF,
+    Clock,
+    Live,
+    delivery_statuses,
+    follow_all,
+    publish_case,
+)
 from tests.telegram.harness import Chat, as_seen, button_data
 
 H = timedelta(hours=1)
@@ -180,15 +186,5 @@ def test_three_alerts_in_a_day_make_one_digest_and_three_immediate_messages(
     live.settle()
     assert len(live.received(22)) == 1  # nothing when nothing
     assert len(live.received(21, REF)) == 3
-    assert _statuses(sessions, 22) == {"bundled": 3, "sent": 1}
+    assert delivery_statuses(sessions, 22) == {"bundled": 3, "sent": 1}
 
-
-def _statuses(sessions: sessionmaker[Session], chat_id: int) -> dict[str, int]:
-    with sessions() as session:
-        rows = session.execute(
-            select(Delivery.status, func.count())
-            .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-            .where(Subscriber.chat_id == chat_id)
-            .group_by(Delivery.status)
-        )
-        return dict(rows.all())
