@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -158,26 +159,31 @@ def load_cases(session: Session, now: datetime | None = None) -> int:
     for seed in SEED_CASES:
         if seed.ref in existing:
             continue
-        cases.create_case(
-            session,
-            SYSTEM,
-            ref=seed.ref,
-            title=seed.title,
-            country="KZ",
-            summary=seed.summary,
-            background=seed.background,
-            themes=seed.themes,
-            languages=seed.languages,
-            deadline=now + timedelta(days=seed.deadline_days),
-            demo=True,
-            now=now,
-        )
+        create_seed_case(session, seed, now, demo=True)
         for person in seed.people:
             cases.add_person(session, SYSTEM, seed.ref, person)
         for target in seed.targets or DEMO_TARGETS:
             cases.add_target(session, SYSTEM, seed.ref, target)
         created += 1
     return created
+
+
+def create_seed_case(session: Session, seed: SeedCase, now: datetime, **fields: Any) -> Case:
+    """The seed case's row, without its people and targets; `fields` add to it."""
+    return cases.create_case(
+        session,
+        SYSTEM,
+        ref=seed.ref,
+        title=seed.title,
+        country="KZ",
+        summary=seed.summary,
+        background=seed.background,
+        themes=seed.themes,
+        languages=seed.languages,
+        deadline=now + timedelta(days=seed.deadline_days),
+        now=now,
+        **fields,
+    )
 
 
 def load_subscribers(session: Session, count: int, language: str = "en") -> int:

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.botapi.local import ControlClient, RunningServer
 from bot.cli import main
 from bot.config import Settings
-from bot.domain import cases
+from bot.domain import cases, demo
 from bot.domain.cases import PersonInput
 from bot.domain.demo import DEMO_TARGETS, SEED_CASES
 from bot.domain.staff import SYSTEM
@@ -88,17 +88,10 @@ def _seed(session: Session) -> Canaries:
     for n, seed in enumerate(SEED_CASES, start=1):
         internal = {"internal_index": f"CNRYI{n}IDX", "internal_notes": f"CNRYI{n}NOTES"}
         canaries.internal.update({(seed.ref, k): v for k, v in internal.items()})
-        cases.create_case(
+        demo.create_seed_case(
             session,
-            SYSTEM,
-            ref=seed.ref,
-            title=seed.title,
-            country="KZ",
-            summary=seed.summary,
-            background=seed.background,
-            themes=seed.themes,
-            languages=seed.languages,
-            deadline=now + timedelta(days=seed.deadline_days),
+            seed,
+            now,
             internal_index=_decorated(internal["internal_index"]),
             internal_notes=_decorated(internal["internal_notes"]),
         )
