@@ -35,6 +35,7 @@ from bot.delivery import message, outbox
 from bot.delivery.limiter import BROADCAST, Pacer, retry_after_seconds
 from bot.delivery.outbox import FAILED, RETRY, SENT, AlertContent, Claimed, Outcome
 from bot.delivery.outcomes import RetryPolicy, classify
+from bot.store.db import KeptConnection
 from bot.store.models import utcnow
 
 log = logging.getLogger("uabot.delivery.sender")
@@ -107,7 +108,7 @@ class Sender:
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
     ) -> None:
-        self.sessions = sessions
+        self._db = KeptConnection(sessions.kw["bind"])
         self.bot = bot
         self.pacer = pacer
         self.config = config or DeliveryConfig()
@@ -128,7 +129,6 @@ class Sender:
         self._closing = False
         self._recording = False
         self._stop = asyncio.Event()
-        self._claiming: asyncio.Task[list[Claimed]] | None = None
         self._drained = False
 
     async def run(self, stop: asyncio.Event | None = None, *, until_idle: bool = False) -> None:
@@ -209,22 +209,26 @@ class Sender:
         return min(self.pacer.chat_delay(row.chat_id) for row in self._queue)
 
     def _prefetch(self) -> None:
-        """Claim the next rows while the last ones are still going out, so sends never wait
-        for the database; not when the last claim found the outbox drained."""
-        low = len(self._queue) <= self.config.batch_size // 2
-        if low and self._claiming is None and not self._drained:
-            self._claiming = asyncio.create_task(asyncio.to_thread(self._claim))
+        """Claim the next rows while the last ones are still going out, so the queue rarely
+        runs dry; not when the last claim found the outbox drained (nor after a failed one:
+        `_fill` tries again, with a pause, once the queue is empty)."""
+        if len(self._queue) > self.config.batch_size // 2 or self._drained:
+            return
+        try:
+            self._queue.extend(self._claim_batch())
+        except DBAPIError:
+            log.warning("claiming deliveries failed; trying again", exc_info=True)
+            self._drained = True
 
-    async def _claimed(self) -> list[Claimed]:
-        task, self._claiming = self._claiming, None
-        rows = await task if task is not None else await asyncio.to_thread(self._claim)
+    def _claim_batch(self) -> list[Claimed]:
+        rows = self._claim()
         self._drained = len(rows) < self.config.batch_size
         return rows
 
     async def _fill(self, until_idle: bool) -> bool:
         """Claim more rows, or wait for some to fall due; False when it is time to stop."""
         try:
-            rows = await self._claimed()
+            rows = self._claim_batch()
         except DBAPIError:
             log.warning("claiming deliveries failed; trying again", exc_info=True)
             return await self._unless_stopped(asyncio.sleep(self.config.poll_interval)) is not None
@@ -233,10 +237,9 @@ class Sender:
             return True
         self._drained = False
         idle_here = until_idle and not self._tasks and not self._outcomes and not self._recording
-        if idle_here and not await asyncio.to_thread(self._has_due_soon):
+        if idle_here and not self._has_due_soon():
             return False
-        timeout = await asyncio.to_thread(self._idle_timeout)
-        return await self._unless_stopped(self.wakeup.wait(timeout)) is not None
+        return await self._unless_stopped(self.wakeup.wait(self._idle_timeout())) is not None
 
     async def _unless_stopped(self, awaitable: Awaitable[T]) -> asyncio.Future[T] | None:
         """Await; return the finished future, or None if `stop` came first (it is cancelled)."""
@@ -250,37 +253,40 @@ class Sender:
         await asyncio.gather(task, return_exceptions=True)
         return None
 
-    # -- database calls (in a worker thread, so the event loop keeps its pace) ---------------
+    # -- database calls ---------------------------------------------------------------------
+    # On the event loop, like the bot front's handlers: each is a few short statements, and
+    # handing them to a worker thread cost the sends far more than running them here (every
+    # hand-off, and every statement's release of the GIL inside it, waits on the other thread).
 
     def _claim(self) -> list[Claimed]:
-        with self.sessions.begin() as session:
-            rows = outbox.claim(session, self.clock(), self.config.batch_size)
+        with self._db.begin() as connection:
+            rows = outbox.claim(connection, self.clock(), self.config.batch_size)
             missing = {row.alert_id for row in rows} - self._contents.keys()
             if missing:
-                self._contents.update(outbox.alert_contents(session, missing))
+                self._contents.update(outbox.alert_contents(connection, missing))
         self.stats.claimed += len(rows)
         return rows
 
     def _has_due_soon(self) -> bool:
         horizon = self.clock() + timedelta(seconds=self.config.idle_horizon)
-        with self.sessions() as session:
-            return outbox.has_due(session, horizon)
+        with self._db.begin() as connection:
+            return outbox.has_due(connection, horizon)
 
     def _idle_timeout(self) -> float:
-        with self.sessions() as session:
-            due = outbox.next_due_at(session)
+        with self._db.begin() as connection:
+            due = outbox.next_due_at(connection)
         if due is None:
             return self.config.poll_interval
         wait = (due - self.clock()).total_seconds()
         return min(self.config.poll_interval, max(0.0, wait))
 
     def _record(self, outcomes: list[Outcome]) -> None:
-        with self.sessions.begin() as session:
-            outbox.record(session, outcomes, self.clock())
+        with self._db.begin() as connection:
+            outbox.record(connection, outcomes, self.clock())
 
     def _release(self, ids: list[int]) -> None:
-        with self.sessions.begin() as session:
-            outbox.release(session, ids)
+        with self._db.begin() as connection:
+            outbox.release(connection, ids)
 
     # -- sends ------------------------------------------------------------------------------
 
@@ -387,7 +393,7 @@ class Sender:
         failures = 0
         while True:
             try:
-                await asyncio.to_thread(self._record, outcomes)
+                self._record(outcomes)
                 self.stats.commits += 1
                 return
             except DBAPIError:
@@ -413,17 +419,15 @@ class Sender:
         try:
             await recorder
         finally:
-            await self._release_unsent()
+            self._release_unsent()
+            self._db.close()
 
-    async def _release_unsent(self) -> None:
-        if self._claiming is not None:
-            with contextlib.suppress(DBAPIError):
-                self._queue.extend(await self._claimed())
+    def _release_unsent(self) -> None:
         if self._queue:
             ids = [row.id for row in self._queue]
             self._queue.clear()
             try:
-                await asyncio.to_thread(self._release, ids)
+                self._release(ids)
             except DBAPIError:
                 # Harmless: the next active sender releases every claim it finds.
                 log.warning("could not give back %d unsent claimed rows", len(ids))

@@ -61,6 +61,7 @@ def test_a_reminder_shows_the_deadline_in_the_readers_time_zone_they_chose(
     deadline = publish_case(sessions, clock)
     live.start()
     control = live.server.control
+    control.wait(12, count=1)  # the alert first, so that the next message is the reply
     assert "Europe/Berlin" in Chat(control, 12).text("/settings tz Europe/Berlin")
 
     clock.set(deadline - 6 * H + MINUTE)
