@@ -257,29 +257,43 @@ def requeue(db: Database, alert_id: int) -> None:
         )
 
 
-def without_limits(label: str, url: str, server: Sandbox, n: int = 2000, rounds: int = 5) -> None:
+def without_limits(label: str, url: str, server: Sandbox, n: int = 2000, rounds: int = 7) -> None:
     print(f"2. No limits, {n} messages, median of {rounds} interleaved rounds [{label}]")
     db = fresh_database(label, url)
     content = publish(db, n)
     chats = list(range(1, n + 1))
-    ours: list[float] = []
-    bare: list[float] = []
+    ours: list[tuple[float, float]] = []
+    bare: list[tuple[float, float]] = []
     for _ in range(rounds):
         server.fresh()
-        bare.append(n / asyncio.run(bare_loop(server, chats, content)))
+        bare.append(_round(n, lambda: asyncio.run(bare_loop(server, chats, content))))
         server.fresh()
         requeue(db, content.id)
-        ours.append(n / asyncio.run(uabot_broadcast(db, server, Pacer(None, None))))
+        ours.append(_round(n, lambda: asyncio.run(uabot_broadcast(db, server, Pacer(None, None)))))
         assert server.tally()["chats"] == n
-    mine, ref = statistics.median(ours), statistics.median(bare)
-    print(f"  bare PTB send loop (reference)   {ref:7.0f} msg/s   rounds {_rounded(bare)}")
-    print(f"  uabot sender + bookkeeping       {mine:7.0f} msg/s   rounds {_rounded(ours)}")
-    print(f"  => ratio {mine / ref:.2f} (target >= 0.8)")
+    mine, ref = _median(ours), _median(bare)
+    # This process's CPU a message: the client is what binds (the server has a core of its own).
+    print(f"  bare PTB send loop (reference)   {ref[0]:7.0f} msg/s  {ref[1]:5.0f} us CPU/msg"
+          f"   rounds {_rounded(bare)}")
+    print(f"  uabot sender + bookkeeping       {mine[0]:7.0f} msg/s  {mine[1]:5.0f} us CPU/msg"
+          f"   rounds {_rounded(ours)}")
+    print(f"  => ratio {mine[0] / ref[0]:.2f} (target >= 0.8)")
     db.engine.dispose()
 
 
-def _rounded(values: list[float]) -> str:
-    return ", ".join(f"{v:.0f}" for v in values)
+def _round(n: int, broadcast: Callable[[], float]) -> tuple[float, float]:
+    """(messages a second, this process's CPU microseconds a message) of one round."""
+    cpu = time.process_time()
+    seconds = broadcast()
+    return n / seconds, (time.process_time() - cpu) / n * 1e6
+
+
+def _median(results: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(r for r, _ in results), statistics.median(c for _, c in results)
+
+
+def _rounded(results: list[tuple[float, float]]) -> str:
+    return ", ".join(f"{rate:.0f}" for rate, _ in results)
 
 
 # -- 3. replies first -------------------------------------------------------------------------
@@ -430,7 +444,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp, sandbox() as server:
         stores = databases(tmp, "delivery")
         for name, section in SECTIONS.items():
-            for label, url in stores if name != "replies" else stores[:1]:
+            for label, url in stores:
                 if name in only:
                     section(label, url, server)
         for label, url in stores:

@@ -22,8 +22,10 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TypeVar
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot, Message
@@ -129,6 +131,7 @@ class Sender:
         self._closing = False
         self._recording = False
         self._stop = asyncio.Event()
+        self._claiming: asyncio.Task[list[Claimed]] | None = None
         self._drained = False
 
     async def run(self, stop: asyncio.Event | None = None, *, until_idle: bool = False) -> None:
@@ -209,26 +212,22 @@ class Sender:
         return min(self.pacer.chat_delay(row.chat_id) for row in self._queue)
 
     def _prefetch(self) -> None:
-        """Claim the next rows while the last ones are still going out, so the queue rarely
-        runs dry; not when the last claim found the outbox drained (nor after a failed one:
-        `_fill` tries again, with a pause, once the queue is empty)."""
-        if len(self._queue) > self.config.batch_size // 2 or self._drained:
-            return
-        try:
-            self._queue.extend(self._claim_batch())
-        except DBAPIError:
-            log.warning("claiming deliveries failed; trying again", exc_info=True)
-            self._drained = True
+        """Claim the next rows while the last ones are still going out, so sends never wait
+        for the database; not when the last claim found the outbox drained."""
+        low = len(self._queue) <= self.config.batch_size // 2
+        if low and self._claiming is None and not self._drained:
+            self._claiming = asyncio.create_task(self._db.run(self._claim))
 
-    def _claim_batch(self) -> list[Claimed]:
-        rows = self._claim()
+    async def _claimed(self) -> list[Claimed]:
+        task, self._claiming = self._claiming, None
+        rows = await (task if task is not None else self._db.run(self._claim))
         self._drained = len(rows) < self.config.batch_size
         return rows
 
     async def _fill(self, until_idle: bool) -> bool:
         """Claim more rows, or wait for some to fall due; False when it is time to stop."""
         try:
-            rows = self._claim_batch()
+            rows = await self._claimed()
         except DBAPIError:
             log.warning("claiming deliveries failed; trying again", exc_info=True)
             return await self._unless_stopped(asyncio.sleep(self.config.poll_interval)) is not None
@@ -237,9 +236,10 @@ class Sender:
             return True
         self._drained = False
         idle_here = until_idle and not self._tasks and not self._outcomes and not self._recording
-        if idle_here and not self._has_due_soon():
+        if idle_here and not await self._db.run(self._has_due_soon):
             return False
-        return await self._unless_stopped(self.wakeup.wait(self._idle_timeout())) is not None
+        timeout = await self._db.run(self._idle_timeout)
+        return await self._unless_stopped(self.wakeup.wait(timeout)) is not None
 
     async def _unless_stopped(self, awaitable: Awaitable[T]) -> asyncio.Future[T] | None:
         """Await; return the finished future, or None if `stop` came first (it is cancelled)."""
@@ -253,40 +253,26 @@ class Sender:
         await asyncio.gather(task, return_exceptions=True)
         return None
 
-    # -- database calls ---------------------------------------------------------------------
-    # On the event loop, like the bot front's handlers: each is a few short statements, and
-    # handing them to a worker thread cost the sends far more than running them here (every
-    # hand-off, and every statement's release of the GIL inside it, waits on the other thread).
+    # -- database work: each runs in one transaction on the sender's kept connection --------
 
-    def _claim(self) -> list[Claimed]:
-        with self._db.begin() as connection:
-            rows = outbox.claim(connection, self.clock(), self.config.batch_size)
-            missing = {row.alert_id for row in rows} - self._contents.keys()
-            if missing:
-                self._contents.update(outbox.alert_contents(connection, missing))
+    def _claim(self, connection: Connection) -> list[Claimed]:
+        rows = outbox.claim(connection, self.clock(), self.config.batch_size)
+        missing = {row.alert_id for row in rows} - self._contents.keys()
+        if missing:
+            self._contents.update(outbox.alert_contents(connection, missing))
         self.stats.claimed += len(rows)
         return rows
 
-    def _has_due_soon(self) -> bool:
+    def _has_due_soon(self, connection: Connection) -> bool:
         horizon = self.clock() + timedelta(seconds=self.config.idle_horizon)
-        with self._db.begin() as connection:
-            return outbox.has_due(connection, horizon)
+        return outbox.has_due(connection, horizon)
 
-    def _idle_timeout(self) -> float:
-        with self._db.begin() as connection:
-            due = outbox.next_due_at(connection)
+    def _idle_timeout(self, connection: Connection) -> float:
+        due = outbox.next_due_at(connection)
         if due is None:
             return self.config.poll_interval
         wait = (due - self.clock()).total_seconds()
         return min(self.config.poll_interval, max(0.0, wait))
-
-    def _record(self, outcomes: list[Outcome]) -> None:
-        with self._db.begin() as connection:
-            outbox.record(connection, outcomes, self.clock())
-
-    def _release(self, ids: list[int]) -> None:
-        with self._db.begin() as connection:
-            outbox.release(connection, ids)
 
     # -- sends ------------------------------------------------------------------------------
 
@@ -393,7 +379,7 @@ class Sender:
         failures = 0
         while True:
             try:
-                self._record(outcomes)
+                await self._db.run(partial(outbox.record, outcomes=outcomes, now=self.clock()))
                 self.stats.commits += 1
                 return
             except DBAPIError:
@@ -419,15 +405,18 @@ class Sender:
         try:
             await recorder
         finally:
-            self._release_unsent()
-            self._db.close()
+            await self._release_unsent()
+            await self._db.close()
 
-    def _release_unsent(self) -> None:
+    async def _release_unsent(self) -> None:
+        if self._claiming is not None:
+            with contextlib.suppress(DBAPIError):
+                self._queue.extend(await self._claimed())
         if self._queue:
             ids = [row.id for row in self._queue]
             self._queue.clear()
             try:
-                self._release(ids)
+                await self._db.run(partial(outbox.release, ids=ids))
             except DBAPIError:
                 # Harmless: the next active sender releases every claim it finds.
                 log.warning("could not give back %d unsent claimed rows", len(ids))

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from bot.store.crypto import MissingKeyError
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+T = TypeVar("T")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -31,6 +34,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, pool_pre_ping=True, **kwargs)
     event.listen(engine, "handle_error", _missing_key_as_is)
     return engine
+
+
+def make_async_engine(engine: Engine, **kwargs: Any) -> AsyncEngine:
+    """An asyncio engine (psycopg's async driver) on the same PostgreSQL database, guarded as
+    `make_engine` guards the synchronous one."""
+    async_engine = create_async_engine(
+        engine.url, hide_parameters=True, pool_pre_ping=True, **kwargs
+    )
+    event.listen(async_engine.sync_engine, "handle_error", _missing_key_as_is)
+    return async_engine
 
 
 def _missing_key_as_is(context: ExceptionContext) -> BaseException | None:
@@ -58,30 +71,61 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 class KeptConnection:
     """One connection kept open across many short transactions (the delivery sender's): the
-    pool's checkout, ping and reset would cost more than such a transaction's statements. A
-    connection that fails is dropped; the next transaction takes a fresh one from the pool."""
+    pool's checkout, ping and reset would cost more than such a transaction's statements.
+
+    On PostgreSQL it is psycopg's asynchronous connection, so the event loop goes on sending
+    while the server answers; SQLite answers in process, so its statements run right here.
+    A connection that fails is dropped; the next transaction opens a fresh one.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._lock = asyncio.Lock()  # one transaction at a time on the one connection
         self._connection: Connection | None = None
+        self._async_engine: AsyncEngine | None = None
+        self._async_connection: AsyncConnection | None = None
 
-    @contextlib.contextmanager
-    def begin(self) -> Iterator[Connection]:
-        """A transaction, committed when the block ends, rolled back if it raises."""
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        """`work(connection)` in a transaction, committed when it returns, rolled back if it
+        raises."""
+        async with self._lock:
+            try:
+                if is_postgresql(self.engine):
+                    return await self._run_async(work)
+                return self._run_here(work)
+            except DBAPIError:
+                await self._drop()
+                raise
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._drop()
+            if self._async_engine is not None:
+                await self._async_engine.dispose()
+                self._async_engine = None
+
+    def _run_here(self, work: Callable[[Connection], T]) -> T:
         if self._connection is None:
             self._connection = self.engine.connect()
-        try:
-            with self._connection.begin():
-                yield self._connection
-        except DBAPIError:
-            self.close()
-            raise
+        with self._connection.begin():
+            return work(self._connection)
 
-    def close(self) -> None:
+    async def _run_async(self, work: Callable[[Connection], T]) -> T:
+        if self._async_connection is None:
+            if self._async_engine is None:
+                self._async_engine = make_async_engine(self.engine, pool_size=1)
+            self._async_connection = await self._async_engine.connect()
+        async with self._async_connection.begin():
+            return await self._async_connection.run_sync(work)
+
+    async def _drop(self) -> None:
         connection, self._connection = self._connection, None
-        if connection is not None:
-            with contextlib.suppress(DBAPIError):
+        async_connection, self._async_connection = self._async_connection, None
+        with contextlib.suppress(DBAPIError):
+            if connection is not None:
                 connection.close()
+            if async_connection is not None:
+                await async_connection.close()
 
 
 def is_postgresql(bind: Engine | Connection | Session) -> bool:
