@@ -36,6 +36,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+def _in_transaction(connection: Connection, work: Callable[[Connection], T]) -> T:
+    with connection.begin():
+        return work(connection)
+
+
 def make_async_engine(engine: Engine, **kwargs: Any) -> AsyncEngine:
     """An asyncio engine (psycopg's async driver) on the same PostgreSQL database, guarded as
     `make_engine` guards the synchronous one."""
@@ -107,16 +112,16 @@ class KeptConnection:
     def _run_here(self, work: Callable[[Connection], T]) -> T:
         if self._connection is None:
             self._connection = self.engine.connect()
-        with self._connection.begin():
-            return work(self._connection)
+        return _in_transaction(self._connection, work)
 
     async def _run_async(self, work: Callable[[Connection], T]) -> T:
         if self._async_connection is None:
             if self._async_engine is None:
                 self._async_engine = make_async_engine(self.engine, pool_size=1)
             self._async_connection = await self._async_engine.connect()
-        async with self._async_connection.begin():
-            return await self._async_connection.run_sync(work)
+        # BEGIN, the work and COMMIT in one trip into SQLAlchemy's synchronous core (each
+        # AsyncConnection call is one).
+        return await self._async_connection.run_sync(_in_transaction, work)
 
     async def _drop(self) -> None:
         connection, self._connection = self._connection, None
