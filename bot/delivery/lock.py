@@ -21,16 +21,9 @@ import psycopg
 from sqlalchemy import Engine
 
 from bot.domain.alerts import OUTBOX_CHANNEL
+from bot.store.db import KEEPALIVES
 
 log = logging.getLogger("uabot.delivery.lock")
-
-# Notice a dead server or network within about ten seconds, not at the next query.
-KEEPALIVES = {
-    "keepalives": 1,
-    "keepalives_idle": 5,
-    "keepalives_interval": 2,
-    "keepalives_count": 2,
-}
 
 
 class SenderLock(Protocol):

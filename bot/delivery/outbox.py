@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Select, Update, bindparam, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.store.db import is_postgresql
@@ -311,15 +312,18 @@ _UPDATES = {kind: _update_statement(kind) for kind in _VALUES}  # built once, li
 
 
 def _move_chat(db: Db, subscriber_id: int, new_chat_id: int) -> None:
-    """A group became a supergroup: its new id, unless another subscriber already has it."""
-    taken = db.scalar(select(exists().where(Subscriber.chat_id == new_chat_id)))
-    if not taken:
-        db.execute(
-            update(Subscriber)
-            .where(Subscriber.id == subscriber_id)
-            .values(chat_id=new_chat_id)
-            .execution_options(synchronize_session=False)
-        )
+    """A group became a supergroup: its new id, unless another subscriber already has it
+    (someone may /start there at any moment, so the unique index decides, not a look first)."""
+    try:
+        with db.begin_nested():
+            db.execute(
+                update(Subscriber)
+                .where(Subscriber.id == subscriber_id)
+                .values(chat_id=new_chat_id)
+                .execution_options(synchronize_session=False)
+            )
+    except IntegrityError:
+        pass  # the old id stays; a later send to it is answered "migrated" again
 
 
 def retry_at(now: datetime, seconds: float) -> datetime:

@@ -219,8 +219,16 @@ class Sender:
             self._claiming = asyncio.create_task(self._db.run(self._claim))
 
     async def _claimed(self) -> list[Claimed]:
-        task, self._claiming = self._claiming, None
-        rows = await (task if task is not None else self._db.run(self._claim))
+        task = self._claiming or asyncio.create_task(self._db.run(self._claim))
+        self._claiming = task
+        try:
+            # Shielded: were we cancelled, the claim may commit anyway; it stays in
+            # `_claiming` for `_release_unsent` to give its rows back.
+            rows = await asyncio.shield(task)
+        finally:
+            if task.done():
+                self._claiming = None
+        self.stats.claimed += len(rows)
         self._drained = len(rows) < self.config.batch_size
         return rows
 
@@ -260,7 +268,6 @@ class Sender:
         missing = {row.alert_id for row in rows} - self._contents.keys()
         if missing:
             self._contents.update(outbox.alert_contents(connection, missing))
-        self.stats.claimed += len(rows)
         return rows
 
     def _has_due_soon(self, connection: Connection) -> bool:
@@ -405,13 +412,18 @@ class Sender:
         try:
             await recorder
         finally:
-            await self._release_unsent()
-            await self._db.close()
+            try:
+                await self._release_unsent()
+            finally:
+                await self._db.close()
 
     async def _release_unsent(self) -> None:
         if self._claiming is not None:
-            with contextlib.suppress(DBAPIError):
+            try:
                 self._queue.extend(await self._claimed())
+            except Exception:
+                # Its rows, if it took any, stay claimed until the next active sender.
+                log.warning("the last claim failed while closing", exc_info=True)
         if self._queue:
             ids = [row.id for row in self._queue]
             self._queue.clear()

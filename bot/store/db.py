@@ -16,6 +16,17 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from bot.store.crypto import MissingKeyError
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# The kept connection's statements run on the event loop: waiting for another writer's lock
+# must not freeze the loop (and its sends' timeouts) for long. Past this, "database is
+# locked" and the sender tries again a little later.
+SQLITE_KEPT_BUSY_TIMEOUT_MS = 500
+# Notice a dead PostgreSQL server or network within about ten seconds, not at the next query.
+KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 2,
+}
 T = TypeVar("T")
 
 
@@ -45,7 +56,7 @@ def make_async_engine(engine: Engine, **kwargs: Any) -> AsyncEngine:
     """An asyncio engine (psycopg's async driver) on the same PostgreSQL database, guarded as
     `make_engine` guards the synchronous one."""
     async_engine = create_async_engine(
-        engine.url, hide_parameters=True, pool_pre_ping=True, **kwargs
+        engine.url, hide_parameters=True, pool_pre_ping=True, connect_args=KEEPALIVES, **kwargs
     )
     event.listen(async_engine.sync_engine, "handle_error", _missing_key_as_is)
     return async_engine
@@ -111,7 +122,11 @@ class KeptConnection:
 
     def _run_here(self, work: Callable[[Connection], T]) -> T:
         if self._connection is None:
-            self._connection = self.engine.connect()
+            connection = self.engine.connect()
+            connection.detach()  # its shorter busy timeout must not go back to the pool
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_KEPT_BUSY_TIMEOUT_MS}")
+            connection.commit()  # ends the autobegun transaction, so work gets its own
+            self._connection = connection
         return _in_transaction(self._connection, work)
 
     async def _run_async(self, work: Callable[[Connection], T]) -> T:

@@ -119,6 +119,9 @@ def chats_with_status(sessions: sessionmaker[Session], status: str) -> set[int]:
 
 def claimed_rows(sessions: sessionmaker[Session]) -> int:
     with sessions() as session:
-        return session.scalar(
-            select(func.count()).select_from(Delivery).where(Delivery.claimed_at.isnot(None))
-        ) or 0
+        return (
+            session.scalar(
+                select(func.count()).select_from(Delivery).where(Delivery.claimed_at.isnot(None))
+            )
+            or 0
+        )

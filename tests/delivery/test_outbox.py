@@ -69,16 +69,24 @@ def test_recording_marks_rows_and_subscribers_and_frees_the_claim(
     sent, retry, failed, blocked, gone = _claim(queued, 5)
     later = NOW + timedelta(seconds=30)
     with queued.begin() as session:
-        outbox.record(session, [
-            Outcome(sent.id, sent.subscriber_id, SENT, message_id=77),
-            Outcome(retry.id, retry.subscriber_id, RETRY, error="TimedOut", retry_at=later),
-            Outcome(failed.id, failed.subscriber_id, FAILED, error="BadRequest: too long"),
-            Outcome(blocked.id, blocked.subscriber_id, BLOCKED, error="Forbidden: blocked"),
-            Outcome(gone.id, gone.subscriber_id, GONE, error="BadRequest: chat not found"),
-        ], NOW)
+        outbox.record(
+            session,
+            [
+                Outcome(sent.id, sent.subscriber_id, SENT, message_id=77),
+                Outcome(retry.id, retry.subscriber_id, RETRY, error="TimedOut", retry_at=later),
+                Outcome(failed.id, failed.subscriber_id, FAILED, error="BadRequest: too long"),
+                Outcome(blocked.id, blocked.subscriber_id, BLOCKED, error="Forbidden: blocked"),
+                Outcome(gone.id, gone.subscriber_id, GONE, error="BadRequest: chat not found"),
+            ],
+            NOW,
+        )
     row = _row(queued, sent.id)
     assert (row.status, row.telegram_message_id, row.sent_at, row.claimed_at) == (
-        "sent", 77, NOW, None)
+        "sent",
+        77,
+        NOW,
+        None,
+    )
     row = _row(queued, retry.id)
     assert (row.status, row.next_attempt_at, row.last_error) == ("pending", later, "TimedOut")
     assert _row(queued, failed.id).status == "failed"
@@ -117,3 +125,17 @@ def test_a_migrated_group_keeps_its_subscriber_under_the_new_chat_id(
         outbox.record(session, [outcome], NOW)
     with queued() as session:
         assert session.get_one(Subscriber, row.subscriber_id).chat_id == -100123
+
+
+def test_a_migrated_group_whose_new_id_is_taken_keeps_its_old_one_and_the_send_is_recorded(
+    queued: sessionmaker[Session],
+) -> None:
+    (row,) = _claim(queued, 1)
+    with queued.begin() as session:  # someone /started the bot in the new supergroup first
+        session.add(Subscriber(chat_id=-100123, language="en"))
+    outcome = Outcome(row.id, row.subscriber_id, SENT, message_id=5, new_chat_id=-100123)
+    with queued.begin() as session:
+        outbox.record(session, [outcome], NOW)
+    assert _row(queued, row.id).status == "sent"
+    with queued() as session:
+        assert session.get_one(Subscriber, row.subscriber_id).chat_id == row.chat_id

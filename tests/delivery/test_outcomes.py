@@ -30,7 +30,11 @@ def _row(attempts: int = 1) -> Claimed:
 
 def _classify(exc: TelegramError, attempts: int = 1, published_at: datetime = NOW) -> Outcome:
     return classify(
-        _row(attempts), exc, now=NOW, published_at=published_at, policy=POLICY,
+        _row(attempts),
+        exc,
+        now=NOW,
+        published_at=published_at,
+        policy=POLICY,
         rng=random.Random(1),
     )
 

@@ -65,7 +65,6 @@ def _keys(sessions: sessionmaker[Session], kind: str) -> dict[str, int]:
         return {str(key): count for key, count in rows}
 
 
-
 def test_a_failing_or_taken_reminder_leaves_the_rest_of_its_batch_queued(
     sessions: sessionmaker[Session], clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -188,4 +188,3 @@ def test_three_alerts_in_a_day_make_one_digest_and_three_immediate_messages(
     assert len(live.received(22)) == 1  # nothing when nothing
     assert len(live.received(21, REF)) == 3
     assert delivery_statuses(sessions, 22) == {"bundled": 3, "sent": 1}
-

@@ -9,7 +9,12 @@ import pytest
 from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from bot.store.db import KeptConnection, is_postgresql
+from bot.store.db import (
+    SQLITE_BUSY_TIMEOUT_MS,
+    SQLITE_KEPT_BUSY_TIMEOUT_MS,
+    KeptConnection,
+    is_postgresql,
+)
 from bot.store.models import Subscriber
 
 
@@ -56,7 +61,7 @@ async def test_a_broken_connection_is_replaced_at_the_next_transaction(
             await kept.run(lambda c: add_subscriber(c, 1))
     else:
         with pytest.raises(DBAPIError):  # the commit finds it closed
-            await kept.run(lambda c: c.connection.driver_connection.close())
+            await kept.run(lambda c: c.connection.dbapi_connection.close())
     await kept.run(lambda c: add_subscriber(c, 2))
     assert chat_ids(engine) == [2]
 
@@ -76,3 +81,20 @@ async def test_the_event_loop_goes_on_while_postgresql_answers(kept: KeptConnect
     await kept.run(lambda c: c.execute(text("SELECT pg_sleep(0.3)")))
     ticker.cancel()
     assert ticks >= 10  # ~30 had the loop run throughout; 0 had it been blocked
+
+
+async def test_on_sqlite_it_waits_briefly_for_another_writer_and_leaves_the_pool_as_it_was(
+    kept: KeptConnection, engine: Engine
+) -> None:
+    if is_postgresql(engine):
+        pytest.skip("SQLite's busy timeout; PostgreSQL's connection does not hold the loop")
+    busy_timeout = text("PRAGMA busy_timeout")
+    assert await kept.run(lambda c: c.scalar(busy_timeout)) == SQLITE_KEPT_BUSY_TIMEOUT_MS
+    with engine.connect() as pooled:
+        assert pooled.scalar(busy_timeout) == SQLITE_BUSY_TIMEOUT_MS
+        pooled.exec_driver_sql("BEGIN IMMEDIATE")  # another writer holds the lock
+        with pytest.raises(DBAPIError, match="database is locked"):
+            await kept.run(lambda c: add_subscriber(c, 1))
+        pooled.rollback()
+    await kept.run(lambda c: add_subscriber(c, 2))  # the sender's next try
+    assert chat_ids(engine) == [2]
