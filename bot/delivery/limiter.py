@@ -230,7 +230,19 @@ class Pacer:
         heapq.heappush(self._waiters, (priority, next(self._seq), future))
         if self._pump_task is None or self._pump_task.done():
             self._pump_task = asyncio.create_task(self._pump(), name="pacer-pump")
-        return await future
+        try:
+            return await future
+        except asyncio.CancelledError:
+            self._forget(future)
+            raise
+
+    def _forget(self, future: asyncio.Future[float]) -> None:
+        """A waiter was cancelled (its sender is stopping): out of the queue, and no pump
+        left sleeping for nobody when the event loop closes."""
+        self._waiters = [waiter for waiter in self._waiters if waiter[2] is not future]
+        heapq.heapify(self._waiters)
+        if not self._waiters and self._pump_task is not None:
+            self._pump_task.cancel()
 
     async def _pump(self) -> None:
         """Hand out global tokens as they come, always to the most urgent waiter."""

@@ -90,6 +90,19 @@ async def test_a_cancelled_waiter_gives_its_turn_to_the_next() -> None:
     assert await asyncio.wait_for(survivor, 1) > 0
 
 
+async def test_cancelling_the_last_waiter_leaves_no_task_sleeping_behind() -> None:
+    # Else a sender stopped while it waited for the pace leaves the pacer's pump pending when
+    # the event loop closes ("Task was destroyed but it is pending!").
+    pacer = Pacer(0.1, None, global_burst=1)
+    await pacer.acquire(0, BROADCAST)
+    waiter = asyncio.create_task(pacer.acquire(1, BROADCAST))
+    await asyncio.sleep(0.01)
+    waiter.cancel()
+    await asyncio.gather(waiter, return_exceptions=True)
+    await asyncio.sleep(0)
+    assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+
+
 async def test_python_telegram_bot_replies_go_through_the_shared_pacer(
     server: RunningServer,
 ) -> None:
