@@ -7,7 +7,8 @@ import asyncio
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.botapi.local import RunningServer
@@ -15,6 +16,7 @@ from bot.delivery.limiter import Pacer
 from bot.delivery.sender import Sender
 from bot.domain import actions, cases, demo, subscriptions
 from bot.domain.staff import SYSTEM
+from bot.store.db import is_postgresql
 from bot.store.models import Delivery
 from tests.delivery.conftest import (
     REF,
@@ -182,3 +184,36 @@ async def test_each_subscriber_reads_the_deadline_in_their_own_time_zone_too(
 def _clock(when: datetime, zone: str) -> str:
     """'23:59 (Asia/Almaty)': how an alert writes a time in a zone."""
     return f"{when.astimezone(ZoneInfo(zone)):%H:%M} ({zone})"
+
+
+async def test_a_database_connection_lost_mid_broadcast_loses_nothing(
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    server: RunningServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    if not is_postgresql(engine):
+        pytest.skip("a server that drops connections: PostgreSQL's (SQLite is a file)")
+    subscribe_and_publish(sessions, FEWER)
+    config = fast_config()
+    broadcast = asyncio.create_task(drain(sessions, server, Pacer(300, None), config))
+    await server.acontrol.wait(FEWER // 3, timeout=10)  # a third sent: ids go out in order
+    with engine.begin() as connection:  # as a restart of the server would
+        dropped = connection.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    assert dropped >= 1  # the sender's own connection among them
+    assert tally(server).delivered.total() < FEWER  # mid-broadcast indeed
+    await broadcast
+
+    failed = [r for r in caplog.records if r.name == "uabot.delivery.sender"]
+    assert failed  # it met the dead connection (claiming or recording) and went on
+    seen = tally(server)
+    print(f"connection lost mid-broadcast: {seen.duplicates} duplicate(s)")
+    assert seen.missing(SOME) == set()
+    assert seen.duplicates <= config.batch_size  # at-least-once: only sends not yet recorded
+    assert delivery_statuses(sessions) == {"sent": FEWER}
+    assert claimed_rows(sessions) == 0
