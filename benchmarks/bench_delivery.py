@@ -181,7 +181,7 @@ class Broadcast:
 async def uabot_broadcast(db: Database, server: Sandbox, pacer: Pacer) -> float:
     config = DeliveryConfig.from_settings(DEFAULTS)
     async with make_bot(TOKEN, server.base_url, config.concurrency) as bot:
-        sender = Sender(db.sessions, bot, pacer, config)
+        sender = Sender(db.engine, bot, pacer, config)
         started = time.perf_counter()
         await sender.run(until_idle=True)
         return time.perf_counter() - started
@@ -251,8 +251,10 @@ def requeue(db: Database, alert_id: int) -> None:
     """The same alert pending again for everyone: each round sends the same N messages."""
     with db.sessions.begin() as session:
         session.execute(
-            text("UPDATE deliveries SET status = 'pending', attempts = 0, sent_at = NULL, "
-                 "telegram_message_id = NULL WHERE alert_id = :a"),
+            text(
+                "UPDATE deliveries SET status = 'pending', attempts = 0, sent_at = NULL, "
+                "telegram_message_id = NULL WHERE alert_id = :a"
+            ),
             {"a": alert_id},
         )
 
@@ -281,10 +283,14 @@ def without_limits(label: str, url: str, server: Sandbox, n: int = 2000, rounds:
             run()
     mine, ref = _median(ours), _median(bare)
     # This process's CPU a message: the client is what binds (the server has a core of its own).
-    print(f"  bare PTB send loop (reference)   {ref[0]:7.0f} msg/s  {ref[1]:5.0f} us CPU/msg"
-          f"   rounds {_rounded(bare)}")
-    print(f"  uabot sender + bookkeeping       {mine[0]:7.0f} msg/s  {mine[1]:5.0f} us CPU/msg"
-          f"   rounds {_rounded(ours)}")
+    print(
+        f"  bare PTB send loop (reference)   {ref[0]:7.0f} msg/s  {ref[1]:5.0f} us CPU/msg"
+        f"   rounds {_rounded(bare)}"
+    )
+    print(
+        f"  uabot sender + bookkeeping       {mine[0]:7.0f} msg/s  {mine[1]:5.0f} us CPU/msg"
+        f"   rounds {_rounded(ours)}"
+    )
     print(f"  => ratio {mine[0] / ref[0]:.2f} (target >= 0.8)")
     db.engine.dispose()
 
@@ -391,8 +397,10 @@ def replies_first(label: str, url: str, server: Sandbox, n: int = 600) -> None:
             f"  {name:<20} p50 {statistics.median(samples):6.3f} s  p95 {p95(samples):6.3f} s"
             f"  max {max(samples):6.3f} s   {seen['r429']} x 429 during the run"
         )
-    print(f"  => uabot p95 {p95(ours):.3f} s (target < 1 s), {p95(ref) / p95(ours):.0f}x faster "
-          "than AIORateLimiter's")
+    print(
+        f"  => uabot p95 {p95(ours):.3f} s (target < 1 s), {p95(ref) / p95(ours):.0f}x faster "
+        "than AIORateLimiter's"
+    )
     db.engine.dispose()
 
 
@@ -403,7 +411,10 @@ def _run_child(url: str, *args: str) -> dict[str, float]:
     env = {**os.environ, "UABOT_SECRET_KEYS": KEY, "LOG_LEVEL": "WARNING"}
     out = subprocess.run(
         [sys.executable, str(HERE / "fanout_child.py"), url, *args],
-        env=env, check=True, capture_output=True, text=True,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -462,4 +473,3 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
-

@@ -25,9 +25,8 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TypeVar
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot, Message
 from telegram.constants import ParseMode
 from telegram.error import ChatMigrated, InvalidToken, RetryAfter, TelegramError
@@ -101,7 +100,7 @@ class SenderStats:
 class Sender:
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        engine: Engine,
         bot: Bot,
         pacer: Pacer,
         config: DeliveryConfig | None = None,
@@ -110,7 +109,7 @@ class Sender:
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
     ) -> None:
-        self._db = KeptConnection(sessions.kw["bind"])
+        self._db = KeptConnection(engine)
         self.bot = bot
         self.pacer = pacer
         self.config = config or DeliveryConfig()

@@ -116,7 +116,7 @@ class Worker:
     async def _serve(self, lock: SenderLock, stop: asyncio.Event, until_idle: bool) -> None:
         released = await asyncio.to_thread(self._release_stale)
         log.info("active sender (%d claims of a previous sender released)", released)
-        self.sender = Sender(self.sessions, self.bot, self.pacer, self.config, wakeup=self.wakeup)
+        self.sender = Sender(self.engine, self.bot, self.pacer, self.config, wakeup=self.wakeup)
         halt = asyncio.Event()
         watcher = asyncio.create_task(_first_of(halt, stop.wait(), lock.lost()))
         try:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot
 from telegram.request import HTTPXRequest
@@ -68,7 +68,7 @@ async def bot_for(server: RunningServer, concurrency: int = 8) -> AsyncIterator[
 
 
 async def drain(
-    sessions: sessionmaker[Session],
+    engine: Engine,
     server: RunningServer,
     pacer: Pacer | None = None,
     config: DeliveryConfig | None = None,
@@ -77,7 +77,7 @@ async def drain(
     """Run a sender until nothing is due (retries included), as `uabot worker --until-idle`."""
     config = config or fast_config()
     async with bot_for(server, config.concurrency) as bot:
-        sender = Sender(sessions, bot, pacer or Pacer(500, 1), config)
+        sender = Sender(engine, bot, pacer or Pacer(500, 1), config)
         await asyncio.wait_for(sender.run(until_idle=True), seconds)
     return sender
 

@@ -38,12 +38,12 @@ SOME = set(range(1, FEWER + 1))
 
 
 async def test_it_sends_1000_subscribers_one_copy_each_without_a_single_429(
-    sessions: sessionmaker[Session], server: RunningServer
+    engine: Engine, sessions: sessionmaker[Session], server: RunningServer
 ) -> None:
     server.control.configure(global_rate=600, global_burst=30, per_chat_rate=1, per_chat_burst=1)
     assert subscribe_and_publish(sessions, SUBSCRIBERS) == SUBSCRIBERS
 
-    sender = await drain(sessions, server, Pacer(500, 1))
+    sender = await drain(engine, server, Pacer(500, 1))
 
     seen = tally(server)
     assert seen.status["429"] == 0
@@ -59,12 +59,12 @@ async def test_it_sends_1000_subscribers_one_copy_each_without_a_single_429(
 
 
 async def test_it_delivers_everything_once_through_5xx_and_dropped_connections(
-    sessions: sessionmaker[Session], server: RunningServer
+    engine: Engine, sessions: sessionmaker[Session], server: RunningServer
 ) -> None:
     server.control.configure(fail_rate=0.1, drop_rate=0.1)
     subscribe_and_publish(sessions, FEWER)
 
-    sender = await drain(sessions, server, Pacer(None, None))
+    sender = await drain(engine, server, Pacer(None, None))
 
     seen = tally(server)
     assert seen.status["5xx"] > 15 and seen.status["dropped"] > 15  # the faults did happen
@@ -75,7 +75,7 @@ async def test_it_delivers_everything_once_through_5xx_and_dropped_connections(
 
 
 async def test_it_marks_blocked_and_gone_chats_once_and_leaves_them_out_of_the_next_alert(
-    sessions: sessionmaker[Session], server: RunningServer
+    engine: Engine, sessions: sessionmaker[Session], server: RunningServer
 ) -> None:
     blocked = {chat for chat in SOME if chat % 20 == 0}  # 5%
     gone = {chat for chat in SOME if chat % 50 == 25}  # 2%
@@ -83,7 +83,7 @@ async def test_it_marks_blocked_and_gone_chats_once_and_leaves_them_out_of_the_n
     server.control.configure(blocked_chats=sorted(blocked), gone_chats=sorted(gone))
     subscribe_and_publish(sessions, FEWER)
 
-    await drain(sessions, server, Pacer(None, None))
+    await drain(engine, server, Pacer(None, None))
 
     seen = tally(server)
     assert (seen.status["403"], seen.status["400"]) == (len(blocked), len(gone))  # not retried
@@ -92,7 +92,7 @@ async def test_it_marks_blocked_and_gone_chats_once_and_leaves_them_out_of_the_n
     assert chats_with_status(sessions, "gone") == gone
 
     assert publish_update(sessions) == len(active)
-    await drain(sessions, server, Pacer(None, None))
+    await drain(engine, server, Pacer(None, None))
 
     seen = tally(server)
     assert (seen.status["403"], seen.status["400"]) == (len(blocked), len(gone))
@@ -106,12 +106,12 @@ async def test_it_marks_blocked_and_gone_chats_once_and_leaves_them_out_of_the_n
 
 
 async def test_a_429_storm_is_honoured_with_a_handful_of_429s_not_one_per_message(
-    sessions: sessionmaker[Session], server: RunningServer
+    engine: Engine, sessions: sessionmaker[Session], server: RunningServer
 ) -> None:
     subscribers = 240
     subscribe_and_publish(sessions, subscribers)
     pacer = Pacer(200, None)
-    broadcast = asyncio.create_task(drain(sessions, server, pacer, fast_config(concurrency=4)))
+    broadcast = asyncio.create_task(drain(engine, server, pacer, fast_config(concurrency=4)))
     await server.acontrol.wait(60, timeout=10)  # about 60 sent: chats go out in id order
     # Telegram lowers the bot's limit mid-broadcast; nobody tells the sender.
     await server.acontrol.configure(global_rate=60, global_burst=10)
@@ -128,12 +128,12 @@ async def test_a_429_storm_is_honoured_with_a_handful_of_429s_not_one_per_messag
 
 
 async def test_a_closed_sender_releases_what_it_claimed_but_never_sent(
-    sessions: sessionmaker[Session], server: RunningServer
+    engine: Engine, sessions: sessionmaker[Session], server: RunningServer
 ) -> None:
     subscribe_and_publish(sessions, 200)
     stop = asyncio.Event()
     async with bot_for(server) as bot:
-        sender = Sender(sessions, bot, Pacer(50, 1), fast_config())
+        sender = Sender(engine, bot, Pacer(50, 1), fast_config())
         running = asyncio.create_task(sender.run(stop))
         await server.acontrol.wait(20, timeout=10)
         stop.set()
@@ -147,12 +147,12 @@ async def test_a_closed_sender_releases_what_it_claimed_but_never_sent(
 
 
 async def test_a_group_that_became_a_supergroup_gets_the_alert_at_its_new_id(
-    sessions: sessionmaker[Session], server: RunningServer
+    engine: Engine, sessions: sessionmaker[Session], server: RunningServer
 ) -> None:
     server.control.configure(migrated_chats={"5": -1_000_005})
     subscribe_and_publish(sessions, 10)
 
-    await drain(sessions, server, Pacer(None, None))
+    await drain(engine, server, Pacer(None, None))
 
     seen = tally(server)
     assert seen.delivered[-1_000_005] == 1 and seen.delivered[5] == 0
@@ -162,7 +162,7 @@ async def test_a_group_that_became_a_supergroup_gets_the_alert_at_its_new_id(
 
 
 async def test_each_subscriber_reads_the_deadline_in_their_own_time_zone_too(
-    sessions: sessionmaker[Session], server: RunningServer
+    engine: Engine, sessions: sessionmaker[Session], server: RunningServer
 ) -> None:
     with sessions.begin() as session:
         demo.load(session, subscribers=3)
@@ -171,7 +171,7 @@ async def test_each_subscriber_reads_the_deadline_in_their_own_time_zone_too(
         deadline = cases.get_case(session, REF).deadline
         cases.publish(session, SYSTEM, REF)
 
-    await drain(sessions, server, Pacer(None, None))
+    await drain(engine, server, Pacer(None, None))
 
     assert deadline is not None
     texts = {chat: server.control.messages(chat)[-1]["text"] for chat in (1, 2, 3)}
@@ -196,7 +196,7 @@ async def test_a_database_connection_lost_mid_broadcast_loses_nothing(
         pytest.skip("a server that drops connections: PostgreSQL's (SQLite is a file)")
     subscribe_and_publish(sessions, FEWER)
     config = fast_config()
-    broadcast = asyncio.create_task(drain(sessions, server, Pacer(300, None), config))
+    broadcast = asyncio.create_task(drain(engine, server, Pacer(300, None), config))
     await server.acontrol.wait(FEWER // 3, timeout=10)  # a third sent: ids go out in order
     with engine.begin() as connection:  # as a restart of the server would
         dropped = connection.scalar(

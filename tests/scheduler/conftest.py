@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.botapi.local import RunningServer, run_server
@@ -108,7 +108,7 @@ def deadline_of(sessions: sessionmaker[Session], ref: str = REF) -> datetime:
 
 
 async def run_beside_bot(
-    sessions: sessionmaker[Session],
+    engine: Engine,
     server: RunningServer,
     clock: Clock,
     scheduler: Scheduler,
@@ -120,7 +120,7 @@ async def run_beside_bot(
     bot = make_bot(TOKEN, server.base_url, 4)
     async with bot:
         sender = Sender(
-            sessions, bot, Pacer(None, None), DeliveryConfig(poll_interval=0.02), clock=clock
+            engine, bot, Pacer(None, None), DeliveryConfig(poll_interval=0.02), clock=clock
         )
         await beside(sender.run(stop), scheduler, stop)
 
@@ -128,7 +128,14 @@ async def run_beside_bot(
 class Live:
     """The bot with its sender and scheduler; stopped and started again like a process."""
 
-    def __init__(self, sessions: sessionmaker[Session], server: RunningServer, clock: Clock):
+    def __init__(
+        self,
+        engine: Engine,
+        sessions: sessionmaker[Session],
+        server: RunningServer,
+        clock: Clock,
+    ):
+        self.engine = engine
         self.sessions = sessions
         self.server = server
         self.clock = clock
@@ -143,7 +150,7 @@ class Live:
             base_url=self.server.base_url,
             clock=self.clock,
             background=partial(
-                run_beside_bot, self.sessions, self.server, self.clock, self.scheduler
+                run_beside_bot, self.engine, self.server, self.clock, self.scheduler
             ),
         )
         self.thread = BotThread(application).__enter__()
@@ -183,8 +190,10 @@ class Live:
 
 
 @pytest.fixture
-def live(sessions: sessionmaker[Session], server: RunningServer, clock: Clock) -> Iterator[Live]:
-    running = Live(sessions, server, clock)
+def live(
+    engine: Engine, sessions: sessionmaker[Session], server: RunningServer, clock: Clock
+) -> Iterator[Live]:
+    running = Live(engine, sessions, server, clock)
     yield running
     running.stop()
 

@@ -14,7 +14,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.botapi.local import RunningServer
@@ -61,6 +61,7 @@ def _race(db_url: str, now: str, tmp_path: Path) -> list[Counter[str]]:
 
 
 def test_two_processes_queue_each_reminder_once_and_it_arrives_once(
+    engine: Engine,
     sessions: sessionmaker[Session],
     clock: Clock,
     db_url: str,
@@ -79,7 +80,7 @@ def test_two_processes_queue_each_reminder_once_and_it_arrives_once(
     assert alerts == CASES
     assert copies == CASES * len(FOLLOWERS) * 2  # each case's 'new' alert and its reminder
 
-    asyncio.run(_drain(sessions, server, clock))
+    asyncio.run(_drain(engine, server, clock))
     received = Counter(
         chat
         for chat in FOLLOWERS
@@ -119,9 +120,9 @@ def test_two_processes_queue_each_digest_once(
     assert statuses == {"bundled": 3 * len(DIGESTERS), "pending": len(DIGESTERS)}
 
 
-async def _drain(sessions: sessionmaker[Session], server: RunningServer, clock: Clock) -> None:
+async def _drain(engine: Engine, server: RunningServer, clock: Clock) -> None:
     async with make_bot(TOKEN, server.base_url, 8) as bot:
         sender = Sender(
-            sessions, bot, Pacer(None, None), DeliveryConfig(poll_interval=0.02), clock=clock
+            engine, bot, Pacer(None, None), DeliveryConfig(poll_interval=0.02), clock=clock
         )
         await asyncio.wait_for(sender.run(until_idle=True), 30)
