@@ -1,10 +1,10 @@
 """The outbox in the database: claim due deliveries, record what became of them.
 
 Every function takes the caller's session (or connection: the sender keeps one) first and
-never commits. The sender commits a
-claim at once and each small group of outcomes as soon as they are known, so the only rows
-whose fate a crash can hide are the claimed ones: `claimed_at` is set on them, and the next
-active sender (which holds the per-token lock, so the crashed one is gone) releases them.
+never commits. The sender commits a claim at once and each small group of outcomes as soon
+as they are known, so the only rows whose fate a crash can hide are the claimed ones:
+`claimed_at` is set on them, and the next active sender (which holds the per-token lock, so
+the crashed one is gone) releases them.
 No telegram import here: this is plain SQL over `deliveries` and `subscribers`.
 """
 
