@@ -16,7 +16,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, Update, bindparam, exists, func, select, update
+from sqlalchemy import (
+    Connection,
+    FromClause,
+    Select,
+    Update,
+    bindparam,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -121,54 +131,42 @@ def _claim_statement(*, skip_locked: bool) -> Update:
     )
 
 
-def _claim_and_load_statement() -> Select[Any]:
-    """PostgreSQL: take the rows and read them with their subscribers in one round trip.
-    (SQLite's RETURNING cannot feed a join; in process, its second statement costs little.)"""
-    taken = (
-        _claim_statement(skip_locked=True)
-        .returning(
-            Delivery.id,
-            Delivery.alert_id,
-            Delivery.subscriber_id,
-            Delivery.attempts,
-            Delivery.next_attempt_at,
-        )
-        .cte("taken")
-    )
+def _select_claimed(rows: FromClause) -> Select[Any]:
+    """Claimed's columns for `rows` (deliveries, or the ones a claim took), oldest first."""
     return (
         select(
-            taken.c.id,
-            taken.c.alert_id,
-            taken.c.subscriber_id,
+            rows.c.id,
+            rows.c.alert_id,
+            rows.c.subscriber_id,
             Subscriber.chat_id,
             Subscriber.language,
             Subscriber.status,
-            taken.c.attempts,
+            rows.c.attempts,
             Subscriber.timezone,
         )
-        .join(Subscriber, Subscriber.id == taken.c.subscriber_id)
-        .order_by(taken.c.next_attempt_at, taken.c.id)
+        .join_from(rows, Subscriber, Subscriber.id == rows.c.subscriber_id)
+        .order_by(rows.c.next_attempt_at, rows.c.id)
     )
 
 
 # Built once: the sender runs them for every batch, and building a statement (and its cache
 # key) costs more than running it, on the thread of Python that the sends need too.
 _CLAIM = _claim_statement(skip_locked=False).returning(Delivery.id)
-_CLAIM_AND_LOAD = _claim_and_load_statement()
-_LOAD_CLAIMED = (
-    select(
+_LOAD_CLAIMED = _select_claimed(Delivery.__table__).where(
+    Delivery.id.in_(bindparam("ids", expanding=True))
+)
+# PostgreSQL: take the rows and read them with their subscribers in one round trip.
+# (SQLite's RETURNING cannot feed a join; in process, its second statement costs little.)
+_CLAIM_AND_LOAD = _select_claimed(
+    _claim_statement(skip_locked=True)
+    .returning(
         Delivery.id,
         Delivery.alert_id,
         Delivery.subscriber_id,
-        Subscriber.chat_id,
-        Subscriber.language,
-        Subscriber.status,
         Delivery.attempts,
-        Subscriber.timezone,
+        Delivery.next_attempt_at,
     )
-    .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-    .where(Delivery.id.in_(bindparam("ids", expanding=True)))
-    .order_by(Delivery.next_attempt_at, Delivery.id)
+    .cte("taken")
 )
 
 
@@ -315,6 +313,8 @@ def _move_chat(db: Db, subscriber_id: int, new_chat_id: int) -> None:
     """A group became a supergroup: its new id, unless another subscriber already has it
     (someone may /start there at any moment, so the unique index decides, not a look first)."""
     try:
+        # The outcome's UPDATE has opened the transaction, so on SQLite too this savepoint
+        # nests in it (store.db.savepoint's concern) rather than standing in for it.
         with db.begin_nested():
             db.execute(
                 update(Subscriber)
