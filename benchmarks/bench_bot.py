@@ -44,20 +44,44 @@ def seed(url: str, n_cases: int, n_subscribers: int) -> list[str]:
         target = Target(title="Prosecutor General", name="Demo", country="KZ")
         session.add(target)
         session.flush()
-        session.execute(insert(Case), [{
-            "ref": ref, "title": f"Bench case {i}", "country": "KZ", "timezone": "Asia/Almaty",
-            "summary": "Summary " * 20, "background": "", "themes": ["detention"],
-            "languages": ["en"], "deadline": now + timedelta(days=1 + i % 60),
-            "deadline_version": 1, "status": "active", "demo": True, "created_at": now,
-            "updated_at": now, "fi_count": 0,
-        } for i, ref in enumerate(refs)])
+        session.execute(
+            insert(Case),
+            [
+                {
+                    "ref": ref,
+                    "title": f"Bench case {i}",
+                    "country": "KZ",
+                    "timezone": "Asia/Almaty",
+                    "summary": "Summary " * 20,
+                    "background": "",
+                    "themes": ["detention"],
+                    "languages": ["en"],
+                    "deadline": now + timedelta(days=1 + i % 60),
+                    "deadline_version": 1,
+                    "status": "active",
+                    "demo": True,
+                    "created_at": now,
+                    "updated_at": now,
+                    "fi_count": 0,
+                }
+                for i, ref in enumerate(refs)
+            ],
+        )
         ids = {ref: id_ for ref, id_ in session.execute(select(Case.ref, Case.id))}
-        session.execute(insert(Person), [
-            {"case_id": ids[r], "position": 1, "name": "Person", "status": "detained"}
-            for r in refs])
-        session.execute(insert(CaseTarget), [
-            {"case_id": ids[r], "target_id": target.id, "role": "primary", "position": 1}
-            for r in refs])
+        session.execute(
+            insert(Person),
+            [
+                {"case_id": ids[r], "position": 1, "name": "Person", "status": "detained"}
+                for r in refs
+            ],
+        )
+        session.execute(
+            insert(CaseTarget),
+            [
+                {"case_id": ids[r], "target_id": target.id, "role": "primary", "position": 1}
+                for r in refs
+            ],
+        )
         demo.load_subscribers(session, n_subscribers)
         session.execute(update(Case).values(status="active"))
     engine.dispose()
@@ -94,8 +118,10 @@ def report(name: str, samples: list[float], echo_p95: float | None) -> tuple[flo
 def run(url: str, label: str, n_cases: int, n_subscribers: int, n: int) -> None:
     started = time.perf_counter()
     refs = seed(url, n_cases, n_subscribers)
-    print(f"[{label}] seeded {n_cases} cases, {n_subscribers} subscribers "
-          f"in {time.perf_counter() - started:.1f}s")
+    print(
+        f"[{label}] seeded {n_cases} cases, {n_subscribers} subscribers "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
     sessions = make_session_factory(make_engine(url))
     with run_server() as server:
         echo_app = ApplicationBuilder().token("1:ECHO").base_url(server.base_url).build()

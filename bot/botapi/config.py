@@ -6,8 +6,19 @@ import random
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from bot.botapi.limits import LENIENT, LIMIT_MODES, LimitMode
+
 _INT_SETS = ("blocked_chats", "gone_chats")
 _FAULT_SHARES = ("fail_rate", "drop_rate", "lost_rate", "slow_rate")
+
+# What `uabot sandbox --telegram-limits` enforces: Telegram's documented numbers.
+TELEGRAM_LIMITS: dict[str, Any] = {
+    "global_rate": 30,
+    "global_burst": 30,
+    "per_chat_rate": 1.0,
+    "per_chat_burst": 3,
+    "group_per_minute": 20,
+}
 
 
 @dataclass
@@ -16,6 +27,10 @@ class Config:
     global_burst: int = 30
     per_chat_rate: float | None = None
     per_chat_burst: int = 1
+    group_per_minute: int | None = None  # messages a minute to one group chat; None: no limit
+    # How the limits are counted (bot/botapi/limits.py): "lenient" token buckets, or
+    # "strict", at most that many in any window by arrival time.
+    limit_mode: LimitMode = LENIENT
     blocked_chats: set[int] = field(default_factory=set)
     gone_chats: set[int] = field(default_factory=set)
     migrated_chats: dict[int, int] = field(default_factory=dict)  # old group id -> supergroup
@@ -60,6 +75,12 @@ def _convert(key: str, value: Any) -> Any:
             return {int(k): int(v) for k, v in dict(value).items()}
         if key in ("global_rate", "per_chat_rate"):
             return None if value is None else _positive(float(value), key)
+        if key == "group_per_minute":
+            return None if value is None else int(_positive(int(value), key))
+        if key == "limit_mode":
+            if value not in LIMIT_MODES:
+                raise ValueError(f"one of {', '.join(LIMIT_MODES)}")
+            return value
         if key in ("global_burst", "per_chat_burst"):
             return int(_positive(int(value), key))
         if key == "seed":

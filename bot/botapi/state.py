@@ -23,6 +23,14 @@ from bot.botapi.models import CallbackQuery, Chat, Document, Message, User
 
 STATUS_KEYS = ("429", "403", "400", "5xx", "dropped", "slow", "lost")
 UPDATE_TYPES = ("message", "callback_query")
+_LIMIT_KEYS = {
+    "global_rate",
+    "global_burst",
+    "per_chat_rate",
+    "per_chat_burst",
+    "group_per_minute",
+    "limit_mode",
+}
 
 
 @dataclass(frozen=True)
@@ -98,14 +106,19 @@ class BotState:
         self.config.update(changes)
         if "seed" in changes:
             self._rng = self.config.fault_rng()
-        if changes.keys() & {"global_rate", "global_burst", "per_chat_rate", "per_chat_burst"}:
+        if changes.keys() & _LIMIT_KEYS:
             self._rebuild_limits()
         return self.config.to_json()
 
     def _rebuild_limits(self) -> None:
         c = self.config
         self.limiter = FloodLimiter(
-            c.global_rate, c.global_burst, c.per_chat_rate, c.per_chat_burst
+            c.global_rate,
+            c.global_burst,
+            c.per_chat_rate,
+            c.per_chat_burst,
+            c.group_per_minute,
+            c.limit_mode,
         )
 
     # -- listeners -------------------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 from aiohttp import web
 
-from bot.botapi.config import Config
+from bot.botapi.config import TELEGRAM_LIMITS, Config
+from bot.botapi.limits import LENIENT, LIMIT_MODES, LimitMode
 from bot.botapi.server import make_app
 from bot.botapi.state import BotState
 
@@ -17,15 +18,24 @@ from bot.botapi.state import BotState
     "--telegram-limits/--no-limits",
     default=False,
     show_default=True,
-    help="Enforce Telegram's flood limits: 30 messages/s overall, 1/s per chat (burst 3).",
+    help="Enforce Telegram's flood limits: 30 messages/s overall, 1/s per chat (burst 3), "
+    "20 a minute to a group.",
 )
-def sandbox(host: str, port: int, telegram_limits: bool) -> None:
+@click.option(
+    "--limit-mode",
+    type=click.Choice(LIMIT_MODES),
+    envvar="SANDBOX_LIMIT_MODE",
+    default=LENIENT,
+    show_default=True,
+    help="How the limits are counted: token buckets with a burst (lenient), or at most that "
+    "many in any window, by arrival time (strict). Also SANDBOX_LIMIT_MODE.",
+)
+def sandbox(host: str, port: int, telegram_limits: bool, limit_mode: LimitMode) -> None:
     """Run the local Bot API server that stands in for Telegram."""
     config = Config()
+    config.update({"limit_mode": limit_mode})
     if telegram_limits:
-        config.update(
-            {"global_rate": 30, "global_burst": 30, "per_chat_rate": 1.0, "per_chat_burst": 3}
-        )
+        config.update(TELEGRAM_LIMITS)
     url = f"http://{host}:{port}"
     click.echo(f"local Bot API server on {url}")
     click.echo(f"  BOT_API_BASE_URL={url}/bot")

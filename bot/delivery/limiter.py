@@ -1,11 +1,19 @@
 """Pacing under Telegram's flood limits, shared by broadcasts and interactive replies.
 
-One `Pacer` per bot token and process: a global token bucket (default 30 messages a second)
-and one bucket per chat (default 1 a second). Waiters for the global bucket queue by
-priority, so a reply to a person overtakes the broadcast backlog instead of waiting behind
-it. A 429 pauses every send for `retry_after` (Telegram counts the whole bot, not one chat)
-and halves the pace, which then climbs back slowly: a server whose limit is lower than ours
-draws a handful of 429s, not one per message.
+One `Pacer` per bot token and process. Telegram does not say how it counts its limits, so
+the pacer keeps them however they are counted: it never lets more than the limit start in
+*any* window of the limit's length (30 in any second; 1 in any second to one chat; 20 in
+any minute to a group), with a guard for the network's jitter between our clock and
+Telegram's, and a token bucket spaces the sends inside the window (`global_burst` back to
+back at most), so there is no burst at start-up or after a pause either.
+
+Waiters for the global budget queue by priority, so a reply to a person overtakes the
+broadcast backlog instead of waiting behind it. A 429 pauses every send for `retry_after`
+(Telegram counts the whole bot, not one chat) and sets the pace a little below what the
+server took in the second before; two seconds after sends succeed again the pace climbs back
+to the configured rate (a quarter of it a second). When 429s keep coming, it climbs back only
+to the pace the server took and probes above it every few seconds: a limit lowered for a
+while costs a handful of 429s, and one that stays lower is kept to, not hammered.
 
 `SharedRateLimiter` plugs the same pacer into python-telegram-bot, for the reply path:
 `Application.builder().rate_limiter(SharedRateLimiter(pacer))`.
@@ -17,7 +25,9 @@ import asyncio
 import heapq
 import itertools
 import logging
+import math
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine, Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,12 +42,22 @@ BROADCAST = 1
 
 # Telegram's retry_after is in whole seconds and the server's clock is not ours.
 PAUSE_MARGIN = 0.1
-SLOWDOWN_FACTOR = 0.5
+# Every window is kept this much longer than the limit's: a request granted at the window's
+# edge may reach Telegram a little later than the one granted a window after it.
+WINDOW_GUARD = 0.02
+GROUP_WINDOW = 60.0  # Telegram's "20 messages per minute to the same group"
+# After a 429: this share of what the server took in the second before it.
+BACKOFF_SHARE = 0.9
 MIN_RATE = 1.0
-# After this long without a 429, the pace climbs back by RECOVERY_STEP of the configured rate.
-RECOVERY_INTERVAL = 30.0
-RECOVERY_STEP = 0.1
-# Idle chat buckets are forgotten past this many; a full bucket holds nothing worth keeping.
+# Sends succeeding for this long after a pause, the pace climbs by CLIMB_SHARE of the
+# configured rate a second, back to it (or to the next 429).
+CLIMB_AFTER = 2.0
+CLIMB_SHARE = 0.25
+# A 429 within this long of the last one says the limit really is lower: the pace climbs
+# back only to where the server refused it, and probes above it after PROBE_AFTER more.
+STRIKE_MEMORY = 30.0
+PROBE_AFTER = 5.0
+# Idle chats are forgotten past this many; a chat with no recent send holds nothing.
 MAX_CHAT_BUCKETS = 4096
 # A sleep of exactly the computed delay must find the token there despite float rounding.
 EPSILON = 1e-9
@@ -78,9 +98,60 @@ class TokenBucket:
         self.tokens = 0.0
         self.updated = max(self.updated, when)
 
-    def is_full(self, now: float) -> bool:
-        self._refill(now)
-        return self.tokens >= self.burst
+
+@dataclass
+class SlidingWindow:
+    """At most `limit` grants in any `length` seconds (kept `guard` seconds longer)."""
+
+    limit: int
+    length: float
+    guard: float = WINDOW_GUARD
+    grants: deque[float] = field(default_factory=deque)
+
+    @property
+    def span(self) -> float:
+        return self.length + self.guard
+
+    def _forget(self, now: float) -> None:
+        # Kept two windows long: a 429 asks how many went in the window before its send.
+        while self.grants and self.grants[0] <= now - 2 * self.span:
+            self.grants.popleft()
+
+    def delay(self, now: float) -> float:
+        """Seconds until one more grant keeps every window within the limit; 0: now."""
+        self._forget(now)
+        if len(self.grants) < self.limit:
+            return 0.0
+        # The limit-th latest grant must have left the window (a lowered limit may leave
+        # more than `limit` in it).
+        return max(0.0, self.grants[-self.limit] + self.span - now + EPSILON)
+
+    def take(self, now: float) -> None:
+        self.grants.append(now)
+
+    def count_between(self, after: float, before: float) -> int:
+        return sum(1 for granted in self.grants if after < granted < before)
+
+    def is_empty(self, now: float) -> bool:
+        self._forget(now)
+        return not self.grants or self.grants[-1] <= now - self.span
+
+
+@dataclass
+class _ChatPace:
+    """One chat's windows: `burst` in `burst / rate` seconds; a group's minute too."""
+
+    windows: list[SlidingWindow]
+
+    def delay(self, now: float) -> float:
+        return max((w.delay(now) for w in self.windows), default=0.0)
+
+    def take(self, now: float) -> None:
+        for window in self.windows:
+            window.take(now)
+
+    def is_idle(self, now: float) -> bool:
+        return all(window.is_empty(now) for window in self.windows)
 
 
 @dataclass
@@ -100,7 +171,8 @@ class Pacer:
     """Grants sends: per chat first, then the shared global budget, replies before broadcasts.
 
     `global_rate=None` means no global limit (benchmarks, raised limits in tests); a 429
-    still pauses everything.
+    still pauses everything. `on_pause(seconds)` hears of every pause a 429 starts (the
+    worker keeps long ones in the database).
     """
 
     def __init__(
@@ -110,18 +182,30 @@ class Pacer:
         *,
         global_burst: float = 3,
         per_chat_burst: float = 1,
+        group_per_minute: int | None = 20,
+        window: float = 1.0,
+        guard: float = WINDOW_GUARD,
         clock: Clock = time.monotonic,
+        on_pause: Callable[[float], None] | None = None,
     ) -> None:
         self.configured_rate = global_rate
-        self._global = TokenBucket(global_rate, global_burst) if global_rate else None
+        self._rate = global_rate
+        self._window_length = window
+        self._guard = guard
+        self._bucket = TokenBucket(global_rate, global_burst) if global_rate else None
+        self._window = SlidingWindow(_count(global_rate, window), window, guard)
         self._per_chat_rate = per_chat_rate
-        self._per_chat_burst = per_chat_burst
-        self._chats: dict[Hashable, TokenBucket] = {}
+        self._per_chat_burst = max(1, math.floor(per_chat_burst))
+        self._group_per_minute = group_per_minute
+        self._chats: dict[Hashable, _ChatPace] = {}
         self._turns: dict[Hashable, _ChatTurn] = {}
         self._clock = clock
+        self.on_pause = on_pause
         self._paused_until = float("-inf")
         self._slowed_at = float("-inf")  # the last slowdown: older sends' 429s are not news
-        self._calm_since = float("-inf")  # the last slowdown or recovery step
+        self._floor = global_rate  # the pace set by the last slowdown
+        self._ceiling: float | None = None  # the pace the server took before that 429
+        self._strikes = 0  # slowdowns in a row, each within STRIKE_MEMORY of the one before
         self._waiters: list[tuple[int, int, asyncio.Future[float]]] = []
         self._seq = itertools.count()
         self._pump_task: asyncio.Task[None] | None = None
@@ -129,15 +213,17 @@ class Pacer:
 
     @property
     def rate(self) -> float | None:
-        return self._global.rate if self._global else None
+        """The global pace now (messages a second); None: no global limit."""
+        self._recover(self._clock())
+        return self._rate
 
     def paused_for(self) -> float:
         return max(0.0, self._paused_until - self._clock())
 
     def chat_delay(self, chat: Hashable) -> float:
         """Seconds before `chat` may receive another message (0: now)."""
-        bucket = self._chats.get(chat)
-        return bucket.delay(self._clock()) if bucket else 0.0
+        pace = self._chats.get(chat)
+        return pace.delay(self._clock()) if pace else 0.0
 
     async def acquire(self, chat: Hashable | None, priority: int = BROADCAST) -> float:
         """Wait for this chat's turn and a global token; return when it was granted."""
@@ -149,11 +235,11 @@ class Pacer:
             turn.users += 1
             try:
                 async with turn.lock:
-                    # Nobody else takes this chat's token while we hold its turn: one sleep.
+                    # Nobody else takes this chat's turn while we hold it: one sleep.
                     if (wait := self.chat_delay(chat)) > 0:
                         await asyncio.sleep(wait)
                     granted = await self._acquire_global(priority)
-                    self._chat_bucket(chat).take(granted)
+                    self._chat_pace(chat).take(granted)
             finally:
                 turn.users -= 1
                 if not turn.users:
@@ -168,63 +254,99 @@ class Pacer:
             return None
         if self._waiters or self._global_delay(now) > 0:
             return None
-        if self._global is not None:
-            self._global.take(now)
-        self._chat_bucket(chat).take(now)
+        self._take_global(now)
+        self._chat_pace(chat).take(now)
         self.stats.granted += 1
         return now
+
+    def pause(self, seconds: float) -> None:
+        """Send nothing for `seconds` (a pause kept from before a restart, or a 429's)."""
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+        if self._bucket is not None:
+            self._bucket.empty_until(self._paused_until)
 
     def retry_after(self, seconds: float, granted_at: float) -> None:
         """A 429 came back for a send granted at `granted_at`: pause all sends, slow down."""
         now = self._clock()
         self.stats.retry_afters += 1
-        self._paused_until = max(self._paused_until, now + seconds + PAUSE_MARGIN)
-        if self._global is not None:
-            self._global.empty_until(self._paused_until)
+        self.pause(seconds + PAUSE_MARGIN)
         # Sends already in flight when we slowed down answer 429 too; they say nothing new.
-        if granted_at >= self._slowed_at:
-            self._slow_down(now)
-        log.warning("429: all sends paused for %.1f s; pace now %s/s", seconds, self.rate)
+        if granted_at > self._slowed_at:
+            self._slow_down(now, granted_at)
+        if self.on_pause is not None:
+            self.on_pause(seconds)
+        log.warning("429: all sends paused for %.1f s; pace now %s/s", seconds, self._rate)
 
-    def _slow_down(self, now: float) -> None:
-        self._slowed_at = self._calm_since = now
+    def _slow_down(self, now: float, granted_at: float) -> None:
+        """Just under what the server took in the window before the refused send: its limit
+        as well as we can tell (or less, if we were sending less)."""
+        self._strikes = self._strikes + 1 if now - self._slowed_at < STRIKE_MEMORY else 1
+        self._slowed_at = now
         self.stats.slowdowns += 1
-        if self._global is not None:
-            self._global.rate = max(MIN_RATE, self._global.rate * SLOWDOWN_FACTOR)
+        if self._rate is None:
+            return
+        taken = self._window.count_between(granted_at - self._window_length, granted_at)
+        self._ceiling = max(MIN_RATE, min(self._rate, taken / self._window_length))
+        self._floor = max(MIN_RATE, self._ceiling * BACKOFF_SHARE)
+        self._set_rate(self._floor)
 
     def _recover(self, now: float) -> None:
-        bucket, target = self._global, self.configured_rate
-        if bucket is None or target is None or bucket.rate >= target:
+        """Climb back from the last slowdown's pace once sends have gone on for a while: to
+        the configured rate, or, when 429s keep coming, to the server's limit and, a few
+        seconds later, above it to see whether it has risen again."""
+        target, floor, rate = self.configured_rate, self._floor, self._rate
+        if target is None or floor is None or rate is None or rate >= target:
             return
-        if now - max(self._calm_since, self._paused_until) >= RECOVERY_INTERVAL:
-            bucket.rate = min(target, bucket.rate + target * RECOVERY_STEP)
-            self._calm_since = now
+        calm = now - max(self._slowed_at, self._paused_until) - CLIMB_AFTER
+        if calm <= 0:
+            return
+        step = target * CLIMB_SHARE
+        climbed = floor + step * calm
+        if self._strikes >= 2 and self._ceiling is not None:
+            climbed = min(climbed, self._ceiling + step * max(0.0, calm - PROBE_AFTER))
+        self._set_rate(min(target, climbed))
 
-    def _chat_bucket(self, chat: Hashable) -> TokenBucket:
-        bucket = self._chats.get(chat)
-        if bucket is None:
+    def _set_rate(self, rate: float) -> None:
+        self._rate = rate
+        if self._bucket is not None:
+            self._bucket.rate = rate
+        self._window.limit = _count(rate, self._window_length)
+
+    def _chat_pace(self, chat: Hashable) -> _ChatPace:
+        pace = self._chats.get(chat)
+        if pace is None:
             if len(self._chats) >= MAX_CHAT_BUCKETS:
                 self._forget_idle_chats()
-            rate = self._per_chat_rate or float("inf")
-            bucket = self._chats[chat] = TokenBucket(rate, self._per_chat_burst)
-        return bucket
+            windows = []
+            if self._per_chat_rate:
+                length = self._per_chat_burst / self._per_chat_rate
+                windows.append(SlidingWindow(self._per_chat_burst, length, self._guard))
+            if self._group_per_minute and isinstance(chat, int) and chat < 0:
+                windows.append(SlidingWindow(self._group_per_minute, GROUP_WINDOW, self._guard))
+            pace = self._chats[chat] = _ChatPace(windows)
+        return pace
 
     def _forget_idle_chats(self) -> None:
         now = self._clock()
-        for chat in [c for c, b in self._chats.items() if b.is_full(now)]:
+        for chat in [c for c, pace in self._chats.items() if pace.is_idle(now)]:
             del self._chats[chat]
 
     def _global_delay(self, now: float) -> float:
         self._recover(now)
-        pause = self._paused_until - now
-        bucket = self._global.delay(now) if self._global else 0.0
-        return max(pause, bucket, 0.0)
+        delays = [self._paused_until - now, 0.0]
+        if self._bucket is not None:
+            delays += [self._bucket.delay(now), self._window.delay(now)]
+        return max(delays)
+
+    def _take_global(self, now: float) -> None:
+        if self._bucket is not None:
+            self._bucket.take(now)
+            self._window.take(now)
 
     async def _acquire_global(self, priority: int) -> float:
         now = self._clock()
         if not self._waiters and self._global_delay(now) == 0:
-            if self._global is not None:
-                self._global.take(now)
+            self._take_global(now)
             return now
         future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiters, (priority, next(self._seq), future))
@@ -255,9 +377,13 @@ class Pacer:
             _, _, future = heapq.heappop(self._waiters)
             if future.done():  # its caller was cancelled
                 continue
-            if self._global is not None:
-                self._global.take(now)
+            self._take_global(now)
             future.set_result(now)
+
+
+def _count(rate: float | None, window: float) -> int:
+    """How many sends one window holds at `rate` (rounded down: never above it)."""
+    return max(1, math.floor((rate or 0.0) * window + EPSILON))
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:

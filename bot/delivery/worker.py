@@ -46,6 +46,8 @@ def pacer_from_settings(settings: Settings) -> Pacer:
         settings.DELIVERY_PER_CHAT_RATE or None,
         global_burst=settings.DELIVERY_GLOBAL_BURST,
         per_chat_burst=settings.DELIVERY_PER_CHAT_BURST,
+        group_per_minute=settings.DELIVERY_GROUP_PER_MINUTE or None,
+        guard=settings.DELIVERY_WINDOW_GUARD,
     )
 
 

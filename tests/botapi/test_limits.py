@@ -47,3 +47,48 @@ def test_no_rate_means_no_limit() -> None:
     limiter = FloodLimiter()
 
     assert all(limiter.check(42, 0.0) == 0 for _ in range(1000))
+
+
+def test_strict_mode_refuses_the_31st_message_in_any_one_second_window() -> None:
+    limiter = FloodLimiter(global_rate=30, mode="strict")
+    # 30 spread over the first half second, then one more just inside the window
+    assert all(limiter.check(chat, chat / 60) == 0 for chat in range(1, 31))
+
+    assert limiter.check(99, 0.99) == 1
+    assert limiter.check(99, 1.0 + 1 / 60) == 0  # the first one has left the window
+
+
+def test_strict_mode_lends_no_burst_at_a_steady_pace_plus_one() -> None:
+    # 31 messages in one second, evenly spaced: a token bucket with burst 30 and its jitter
+    # credit takes them all; any-one-second-window counting does not.
+    lenient = FloodLimiter(global_rate=30, global_burst=30)
+    strict = FloodLimiter(global_rate=30, mode="strict")
+    times = [i / 31 for i in range(31)]
+
+    assert [lenient.check(i, t) for i, t in enumerate(times, 1)] == [0] * 31
+    assert [strict.check(i, t) for i, t in enumerate(times, 1)][-1] == 1
+
+
+def test_strict_mode_allows_one_message_a_second_per_chat_and_no_burst_after_quiet() -> None:
+    limiter = FloodLimiter(per_chat_rate=1.0, per_chat_burst=3, mode="strict")
+    assert limiter.check(7, 100.0) == 0
+
+    assert limiter.check(7, 100.5) == 1
+    assert limiter.check(7, 101.0) == 0
+
+
+def test_a_group_gets_20_messages_a_minute_in_either_mode() -> None:
+    for mode in ("lenient", "strict"):
+        limiter = FloodLimiter(group_per_minute=20, mode=mode)  # type: ignore[arg-type]
+        sent = [limiter.check(-5, t / 10) for t in range(20)]
+        assert sent == [0] * 20, mode
+        assert limiter.check(-5, 2.0) > 0, mode  # the 21st within a minute
+        assert all(limiter.check(5, t / 10) == 0 for t in range(21)), mode  # not a group
+
+
+def test_strict_mode_counts_no_refused_message() -> None:
+    limiter = FloodLimiter(global_rate=1, per_chat_rate=1.0, mode="strict")
+    assert limiter.check(1, 0.0) == 0
+    assert limiter.check(2, 0.5) == 1  # the global window is full
+
+    assert limiter.check(2, 1.0) == 0  # chat 2's window holds nothing from the refusal

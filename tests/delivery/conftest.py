@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from bot.botapi.limits import LIMIT_MODES
 from bot.botapi.local import RunningServer, run_server
 from bot.delivery.limiter import Pacer
 from bot.delivery.outcomes import RetryPolicy
@@ -30,9 +31,10 @@ REF = "KZ-2026-001"
 FAST_RETRIES = RetryPolicy(base=0.05, cap=0.5, deadline=600)
 
 
-@pytest.fixture
-def server() -> Iterator[RunningServer]:
-    with run_server(seed=7) as running:
+@pytest.fixture(params=LIMIT_MODES)
+def server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
+    """The local server counting its limits either way (bot/botapi/limits.py)."""
+    with run_server(seed=7, limit_mode=request.param) as running:
         yield running
 
 

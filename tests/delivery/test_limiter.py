@@ -3,15 +3,56 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 import itertools
 import time
+from collections.abc import Iterator
 
 import pytest
 from telegram.ext import ExtBot
 
 from bot.botapi.local import RunningServer
-from bot.delivery.limiter import BROADCAST, REPLY, Pacer, SharedRateLimiter, TokenBucket
+from bot.delivery.limiter import (
+    BROADCAST,
+    CLIMB_AFTER,
+    REPLY,
+    WINDOW_GUARD,
+    Pacer,
+    SharedRateLimiter,
+    TokenBucket,
+)
 from tests.delivery.conftest import TOKEN
+
+STEP = 0.001  # the fake clock's tick: a sender that asks again a millisecond later
+
+
+class Clock:
+    """A clock the test moves; `grants` asks the pacer every tick, as a busy sender would."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def grants(self, pacer: Pacer, count: int, chats: Iterator[int] | None = None) -> list[float]:
+        chats = chats or itertools.count(1)
+        chat = next(chats)
+        granted: list[float] = []
+        while len(granted) < count:
+            when = pacer.try_acquire(chat)
+            if when is None:
+                self.now += STEP
+                continue
+            granted.append(when)
+            chat = next(chats)
+        return granted
+
+
+def most_in_any_window(grants: list[float], length: float) -> int:
+    """The most grants any window of `length` seconds (half-open) holds."""
+    ordered = sorted(grants)
+    return max(bisect.bisect_left(ordered, t + length) - i for i, t in enumerate(ordered))
 
 
 def test_a_bucket_lends_its_burst_then_one_token_per_interval() -> None:
@@ -61,22 +102,21 @@ async def test_a_reply_overtakes_the_queued_broadcast() -> None:
     assert sum(g > reply_granted for g in granted) >= 8
 
 
-async def test_a_429_pauses_every_send_for_retry_after_and_halves_the_pace() -> None:
+async def test_a_429_pauses_every_send_for_retry_after() -> None:
     pacer = Pacer(100, None)
     granted = await pacer.acquire(1, BROADCAST)
     pacer.retry_after(0.3, granted)
-    assert pacer.rate == 50
     started = time.monotonic()
     await pacer.acquire(2, REPLY)  # replies wait too: Telegram counts the whole bot
     assert time.monotonic() - started >= 0.3
 
 
-async def test_429s_from_sends_already_in_flight_do_not_slow_down_again() -> None:
-    pacer = Pacer(100, None)
-    in_flight = [await pacer.acquire(chat, BROADCAST) for chat in range(3)]
+def test_429s_from_sends_already_in_flight_do_not_slow_down_again() -> None:
+    clock = Clock()
+    pacer = Pacer(30, None, clock=clock)
+    in_flight = clock.grants(pacer, 3)
     for granted in in_flight:
-        pacer.retry_after(0.05, granted)
-    assert pacer.rate == 50
+        pacer.retry_after(1, granted)
     assert pacer.stats.retry_afters == 3 and pacer.stats.slowdowns == 1
 
 
@@ -117,17 +157,102 @@ async def test_python_telegram_bot_replies_go_through_the_shared_pacer(
     assert server.control.counters()["sent"] == 5
 
 
-async def test_the_pace_climbs_back_a_tenth_at_a_time_after_30_calm_seconds() -> None:
-    clock = [0.0]
-    pacer = Pacer(100, None, clock=lambda: clock[0])
-    pacer.retry_after(1, granted_at=0.0)
-    assert pacer.rate == 50
-    clock[0] = 30.5
-    assert await pacer.acquire(1) == 30.5  # the pause is long over
-    assert pacer.rate == 50  # 30 s after the pause ended, not after the 429
-    clock[0] = 31.2
-    await pacer.acquire(2)
-    assert pacer.rate == 60
-    clock[0] = 61.3
-    await pacer.acquire(3)
-    assert pacer.rate == 70
+def test_no_more_than_the_limit_starts_in_any_window_from_the_very_first_second() -> None:
+    clock = Clock()
+    pacer = Pacer(30, 1, global_burst=3, clock=clock)
+    grants = clock.grants(pacer, 300)
+
+    assert most_in_any_window(grants, 1.0 + WINDOW_GUARD) <= 30
+    assert sum(1 for t in grants if t < grants[0] + 1.0) <= 30  # no initial burst above it
+    assert grants[3] - grants[0] >= 1 / 30 - STEP  # at most global_burst back to back
+    pace = (len(grants) - 1) / (grants[-1] - grants[0])
+    assert pace >= 30 / (1 + WINDOW_GUARD) * 0.98  # and close to the limit all the same
+
+
+def test_after_a_pause_the_window_holds_and_nothing_bursts() -> None:
+    clock = Clock()
+    pacer = Pacer(30, None, global_burst=3, clock=clock)
+    before = clock.grants(pacer, 60)
+    pacer.pause(5.0)
+    after = clock.grants(pacer, 60)
+
+    assert after[0] >= before[-1] + 5.0
+    assert most_in_any_window(before + after, 1.0 + WINDOW_GUARD) <= 30
+    assert after[3] - after[0] >= 1 / 30 - STEP
+
+
+def test_one_chat_gets_one_message_in_any_second_with_the_guard() -> None:
+    clock = Clock()
+    pacer = Pacer(None, 1, clock=clock)
+    grants = clock.grants(pacer, 5, chats=itertools.repeat(7))
+
+    gaps = [b - a for a, b in itertools.pairwise(grants)]
+    assert min(gaps) >= 1.0 + WINDOW_GUARD - STEP / 2
+    assert max(gaps) <= 1.0 + WINDOW_GUARD + 2 * STEP
+
+
+def test_a_quiet_chat_may_take_a_short_burst_and_then_one_a_second() -> None:
+    clock = Clock()
+    pacer = Pacer(None, 1, per_chat_burst=3, clock=clock)
+    grants = clock.grants(pacer, 9, chats=itertools.repeat(7))
+
+    assert grants[2] - grants[0] < 0.01  # three back to back after quiet
+    assert most_in_any_window(grants, 3.0 + WINDOW_GUARD) <= 3
+
+
+def test_a_group_gets_at_most_20_messages_in_any_minute() -> None:
+    clock = Clock()
+    pacer = Pacer(None, 1, clock=clock)
+    grants = clock.grants(pacer, 45, chats=itertools.repeat(-100))
+
+    assert most_in_any_window(grants, 60.0) == 20
+    assert grants[19] - grants[0] < 21  # one a second while the minute has room
+    assert grants[20] - grants[0] >= 60.0
+
+
+def test_a_429_sets_the_pace_just_under_what_the_server_took_and_it_climbs_back() -> None:
+    clock = Clock()
+    pacer = Pacer(30, None, clock=clock)
+    granted = clock.grants(pacer, 45)
+    # The server took 15 in the second before the refused send: its limit, as far as we know.
+    refused = granted[-1]
+    taken = sum(1 for t in granted if refused - 1.0 < t < refused)
+    pacer.retry_after(1, refused)
+
+    assert pacer.rate == pytest.approx(min(30, taken) * 0.9)
+    resumed = clock.now + 1.1
+    clock.now = resumed + CLIMB_AFTER - 0.01
+    assert pacer.rate == pytest.approx(min(30, taken) * 0.9)  # still the pace it came back at
+    clock.now = resumed + CLIMB_AFTER + 2.0
+    assert pacer.rate == 30  # within seconds of sends succeeding, back to the configured rate
+
+
+def test_429s_that_keep_coming_hold_the_pace_near_the_servers_real_limit() -> None:
+    # A server that takes 12 in any second, whatever we do; 60 seconds of sending.
+    clock = Clock()
+    pacer = Pacer(30, None, clock=clock)
+    accepted: list[float] = []
+    refusals = 0
+    start = clock.now
+    while clock.now < start + 60:
+        when = pacer.try_acquire(len(accepted) + refusals + 1)
+        if when is None:
+            clock.now += STEP
+            continue
+        if sum(1 for t in accepted[-20:] if t > when - 1.0) >= 12:
+            refusals += 1
+            pacer.retry_after(1, when)
+        else:
+            accepted.append(when)
+
+    late = [t for t in accepted if t > start + 30]
+    print(f"\nreal limit 12/s: {len(late) / 30:.1f}/s taken, {refusals} x 429 in 60 s")
+    assert len(late) / 30 >= 12 * 0.8  # most of the real limit
+    assert refusals <= 25  # about one probe every few seconds, not one per message
+
+
+def test_no_rate_no_window() -> None:
+    clock = Clock()
+    pacer = Pacer(None, None, clock=clock)
+    grants = clock.grants(pacer, 1000)
+    assert grants[-1] == grants[0]

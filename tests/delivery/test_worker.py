@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import RunningServer
+from bot.botapi.local import RunningServer, run_server
 from bot.delivery.limiter import Pacer
 from bot.delivery.lock import make_lock
 from bot.delivery.worker import Worker
@@ -73,6 +73,14 @@ class Workers:
             if process.poll() is None:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture
+def server() -> Iterator[RunningServer]:
+    """Without limits (the workers here send as fast as they may), which both modes count
+    alike: one mode is enough."""
+    with run_server(seed=7) as running:
+        yield running
 
 
 @pytest.fixture
