@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     DELIVERY_PER_CHAT_RATE: float = Field(default=1.0, ge=0)
     DELIVERY_PER_CHAT_BURST: float = Field(default=1.0, ge=1)
     DELIVERY_GROUP_PER_MINUTE: int = Field(default=20, ge=0)
-    DELIVERY_WINDOW_GUARD: float = Field(default=0.02, ge=0, le=1)
+    DELIVERY_WINDOW_GUARD: float = Field(default=0.002, ge=0, le=1)
     DELIVERY_BATCH_SIZE: int = Field(default=20, ge=1, le=1000)
     DELIVERY_CONCURRENCY: int = Field(default=8, ge=1, le=256)
     DELIVERY_RETRY_BASE: float = Field(default=2.0, gt=0)

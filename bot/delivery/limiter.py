@@ -3,9 +3,10 @@
 One `Pacer` per bot token and process. Telegram does not say how it counts its limits, so
 the pacer keeps them however they are counted: it never lets more than the limit start in
 *any* window of the limit's length (30 in any second; 1 in any second to one chat; 20 in
-any minute to a group), with a guard for the network's jitter between our clock and
-Telegram's, and a token bucket spaces the sends inside the window (`global_burst` back to
-back at most), so there is no burst at start-up or after a pause either.
+any minute to a group), counting each send from the moment its answer came back (the
+latest it can have reached the server) plus a small guard; a token bucket spaces the sends
+inside the window (`global_burst` back to back at most), so there is no burst at start-up or
+after a pause either.
 
 Waiters for the global budget queue by priority, so a reply to a person overtakes the
 broadcast backlog instead of waiting behind it. A 429 pauses every send for `retry_after`
@@ -42,9 +43,15 @@ BROADCAST = 1
 
 # Telegram's retry_after is in whole seconds and the server's clock is not ours.
 PAUSE_MARGIN = 0.1
-# Every window is kept this much longer than the limit's: a request granted at the window's
-# edge may reach Telegram a little later than the one granted a window after it.
-WINDOW_GUARD = 0.02
+# Every window is kept this much longer than the limit's. A send is counted from its answer
+# (Pacer.answered), which no server's stamp of it can come after; this only covers the
+# clocks' granularity and rate.
+WINDOW_GUARD = 0.002
+# A 429 when the server had taken all the window allows says it counts more tightly than the
+# guard covers: the guard grows by a step, up to the most.
+GUARD_STEP = 0.02
+MAX_WINDOW_GUARD = 0.1
+GUARD_MEMORY = 600.0  # seconds without a 429 after which the configured guard is back
 GROUP_WINDOW = 60.0  # Telegram's "20 messages per minute to the same group"
 # After a 429: this share of what the server took in the second before it.
 BACKOFF_SHARE = 0.9
@@ -129,6 +136,14 @@ class SlidingWindow:
     def take(self, now: float) -> None:
         self.grants.append(now)
 
+    def restamp(self, granted: float, now: float) -> None:
+        """The grant of `granted` only started now: count it from now."""
+        try:
+            self.grants.remove(granted)
+        except ValueError:
+            return  # long forgotten
+        self.grants.append(now)
+
     def count_between(self, after: float, before: float) -> int:
         return sum(1 for granted in self.grants if after < granted < before)
 
@@ -149,6 +164,10 @@ class _ChatPace:
     def take(self, now: float) -> None:
         for window in self.windows:
             window.take(now)
+
+    def restamp(self, granted: float, now: float) -> None:
+        for window in self.windows:
+            window.restamp(granted, now)
 
     def is_idle(self, now: float) -> bool:
         return all(window.is_empty(now) for window in self.windows)
@@ -191,7 +210,7 @@ class Pacer:
         self.configured_rate = global_rate
         self._rate = global_rate
         self._window_length = window
-        self._guard = guard
+        self._guard = self._configured_guard = guard
         self._bucket = TokenBucket(global_rate, global_burst) if global_rate else None
         self._window = SlidingWindow(_count(global_rate, window), window, guard)
         self._per_chat_rate = per_chat_rate
@@ -259,6 +278,24 @@ class Pacer:
         self.stats.granted += 1
         return now
 
+    def answered(self, chat: Hashable | None, granted: float) -> None:
+        """The send granted at `granted` has its answer now, so it reached the server at
+        some time up to now: the windows count it from now. Then no latency on its way
+        (our event loop, the network, the server's own queue) can bring it within a window
+        of the sends granted after it, however the server stamps its arrival."""
+        now = self._clock()
+        if now <= granted:
+            return
+        if self._bucket is not None:
+            self._window.restamp(granted, now)
+        pace = self._chats.get(chat) if chat is not None else None
+        if pace is not None:
+            pace.restamp(granted, now)
+
+    @property
+    def guard(self) -> float:
+        return self._window.guard
+
     def pause(self, seconds: float) -> None:
         """Send nothing for `seconds` (a pause kept from before a restart, or a 429's)."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
@@ -286,6 +323,14 @@ class Pacer:
         if self._rate is None:
             return
         taken = self._window.count_between(granted_at - self._window_length, granted_at)
+        at_full_pace = self.configured_rate is not None and self._rate >= self.configured_rate
+        if at_full_pace and taken >= self._window.limit - 1:
+            # Refused at the configured pace when the server had taken all that our window
+            # allows: it counts more tightly than we guard against (or its limit has just
+            # dropped, which the next 429 will tell). A wider guard, the same pace.
+            self._widen_guard()
+            self._ceiling = self._floor = self._rate
+            return
         self._ceiling = max(MIN_RATE, min(self._rate, taken / self._window_length))
         self._floor = max(MIN_RATE, self._ceiling * BACKOFF_SHARE)
         self._set_rate(self._floor)
@@ -294,6 +339,8 @@ class Pacer:
         """Climb back from the last slowdown's pace once sends have gone on for a while: to
         the configured rate, or, when 429s keep coming, to the server's limit and, a few
         seconds later, above it to see whether it has risen again."""
+        if self._window.guard > self._configured_guard and now - self._slowed_at > GUARD_MEMORY:
+            self._set_guard(self._configured_guard)
         target, floor, rate = self.configured_rate, self._floor, self._rate
         if target is None or floor is None or rate is None or rate >= target:
             return
@@ -305,6 +352,16 @@ class Pacer:
         if self._strikes >= 2 and self._ceiling is not None:
             climbed = min(climbed, self._ceiling + step * max(0.0, calm - PROBE_AFTER))
         self._set_rate(min(target, climbed))
+
+    def _widen_guard(self) -> None:
+        self._set_guard(min(MAX_WINDOW_GUARD, self._window.guard + GUARD_STEP))
+
+    def _set_guard(self, guard: float) -> None:
+        self._window.guard = guard
+        for pace in self._chats.values():
+            for window in pace.windows:
+                window.guard = guard
+        self._guard = guard
 
     def _set_rate(self, rate: float) -> None:
         self._rate = rate
@@ -429,4 +486,6 @@ class SharedRateLimiter(BaseRateLimiter[int]):
                 self.pacer.retry_after(retry_after_seconds(exc), granted)
                 if attempt == self.max_retries:
                     raise
+            finally:
+                self.pacer.answered(chat, granted)
         raise AssertionError("unreachable")  # pragma: no cover

@@ -56,6 +56,7 @@ class Claimed:
     subscriber_status: str
     attempts: int  # this attempt included
     timezone: str | None = None
+    urgency: int = 0  # smaller goes first (bot/store/urgency.py)
 
 
 @dataclass(frozen=True)
@@ -86,10 +87,12 @@ class Outcome:
             raise ValueError("a retry needs retry_at")
 
 
-def claim(db: Db, now: datetime, limit: int) -> list[Claimed]:
-    """Claim up to `limit` due deliveries, oldest first; only rows the UPDATE took are ours."""
+def claim(db: Db, now: datetime, limit: int, floor: int = 0) -> list[Claimed]:
+    """Claim up to `limit` due deliveries, the most urgent first (bot/store/urgency.py), then
+    oldest first; only rows the UPDATE took are ours. With `floor`, only rows at least that
+    little urgent (a less urgent class's share)."""
     connection = _connection(db)
-    params = {"now": now, "limit": limit}
+    params = {"now": now, "limit": limit, "floor": floor}
     if is_postgresql(connection):
         return [Claimed(*row) for row in connection.execute(_CLAIM_AND_LOAD, params)]
     taken = connection.scalars(_CLAIM, params).all()
@@ -111,8 +114,9 @@ def _claim_statement(*, skip_locked: bool) -> Update:
             Delivery.status == "pending",
             Delivery.claimed_at.is_(None),
             Delivery.next_attempt_at <= bindparam("now", type_=Delivery.next_attempt_at.type),
+            Delivery.urgency >= bindparam("floor", type_=Delivery.urgency.type),
         )
-        .order_by(Delivery.status, Delivery.next_attempt_at, Delivery.id)
+        .order_by(Delivery.status, Delivery.urgency, Delivery.next_attempt_at, Delivery.id)
         .limit(bindparam("limit"))
     )
     if skip_locked:
@@ -143,9 +147,10 @@ def _select_claimed(rows: FromClause) -> Select[Any]:
             Subscriber.status,
             rows.c.attempts,
             Subscriber.timezone,
+            rows.c.urgency,
         )
         .join_from(rows, Subscriber, Subscriber.id == rows.c.subscriber_id)
-        .order_by(rows.c.next_attempt_at, rows.c.id)
+        .order_by(rows.c.urgency, rows.c.next_attempt_at, rows.c.id)
     )
 
 
@@ -165,6 +170,7 @@ _CLAIM_AND_LOAD = _select_claimed(
         Delivery.subscriber_id,
         Delivery.attempts,
         Delivery.next_attempt_at,
+        Delivery.urgency,
     )
     .cte("taken")
 )

@@ -38,6 +38,7 @@ from bot.delivery.outbox import FAILED, RETRY, SENT, AlertContent, Claimed, Outc
 from bot.delivery.outcomes import RetryPolicy, classify
 from bot.store.db import KeptConnection
 from bot.store.models import utcnow
+from bot.store.urgency import SHARE_SLOTS, URGENT, class_floor
 
 log = logging.getLogger("uabot.delivery.sender")
 
@@ -132,6 +133,7 @@ class Sender:
         self._stop = asyncio.Event()
         self._claiming: asyncio.Task[list[Claimed]] | None = None
         self._drained = False
+        self._claims = 0
 
     async def run(self, stop: asyncio.Event | None = None, *, until_idle: bool = False) -> None:
         """Send until `stop` is set (or, with `until_idle`, until nothing is due)."""
@@ -263,7 +265,14 @@ class Sender:
     # -- database work: each runs in one transaction on the sender's kept connection --------
 
     def _claim(self, connection: Connection) -> list[Claimed]:
-        rows = outbox.claim(connection, self.clock(), self.config.batch_size)
+        """The next batch, most urgent first; some batches start from a less urgent class,
+        so that none waits for ever behind a long broadcast (bot/store/urgency.py)."""
+        share = SHARE_SLOTS[self._claims % len(SHARE_SLOTS)]
+        self._claims += 1
+        now, size = self.clock(), self.config.batch_size
+        rows = outbox.claim(connection, now, size, class_floor(share))
+        if share != URGENT and len(rows) < size:
+            rows += outbox.claim(connection, now, size - len(rows))
         missing = {row.alert_id for row in rows} - self._contents.keys()
         if missing:
             self._contents.update(outbox.alert_contents(connection, missing))
@@ -290,6 +299,12 @@ class Sender:
         self._add_outcome(outcome)
 
     async def _attempt(self, row: Claimed, content: AlertContent, granted: float) -> Outcome:
+        try:
+            return await self._attempt_once(row, content, granted)
+        finally:
+            self.pacer.answered(row.chat_id, granted)
+
+    async def _attempt_once(self, row: Claimed, content: AlertContent, granted: float) -> Outcome:
         try:
             sent = await self._post(row.chat_id, row, content)
             return Outcome(row.id, row.subscriber_id, SENT, message_id=sent.message_id)
@@ -326,6 +341,8 @@ class Sender:
             sent = await self._post(new_chat_id, row, content)
         except TelegramError as exc:
             return self._failure(row, content, exc, granted)
+        finally:
+            self.pacer.answered(new_chat_id, granted)
         return Outcome(
             row.id, row.subscriber_id, SENT, message_id=sent.message_id, new_chat_id=new_chat_id
         )

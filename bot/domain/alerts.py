@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from bot.domain.staff import Actor
 from bot.domain.views import public_case
 from bot.store.models import LANGUAGES, Action, Alert, Case, Delivery, Scope, Subscriber
+from bot.store.urgency import urgency
 from bot.texts import render
 
 # The sender LISTENs on this channel (bot/delivery/lock.py).
@@ -101,11 +102,11 @@ def fan_out(
         status,
         literal(0),
         literal(now, type_=Delivery.next_attempt_at.type),
+        literal(urgency(alert.kind, case.deadline), type_=Delivery.urgency.type),
     ).where(recipients(case, exclude_acted=exclude_acted))
+    columns = ["alert_id", "subscriber_id", "status", "attempts", "next_attempt_at", "urgency"]
     result = session.execute(
-        insert(Delivery).from_select(
-            ["alert_id", "subscriber_id", "status", "attempts", "next_attempt_at"], rows
-        ),
+        insert(Delivery).from_select(columns, rows),
         # SQLAlchemy keeps an INSERT's rowcount only when asked: psycopg would report -1.
         execution_options={"preserve_rowcount": True},
     )

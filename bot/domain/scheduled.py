@@ -37,6 +37,7 @@ from bot.domain.views import public_case
 from bot.schedule import CaseClock, DigestClock, Job, Plan, Policy
 from bot.store.db import is_postgresql
 from bot.store.models import LANGUAGES, Alert, Case, CaseEvent, Delivery, Staff, Subscriber
+from bot.store.urgency import urgency
 from bot.texts import render
 
 # Telegram takes 4096 characters; a digest lists at most this many alerts, then a count.
@@ -171,7 +172,8 @@ def notify_coordinators(session: Session, job: Job, now: datetime, policy: Polic
         for lang in LANGUAGES
     }
     staff_ids = staff_subscribers(session, case.id)
-    alert.recipients = _queue(session, [(alert.id, staff_id) for staff_id in staff_ids], now)
+    pairs = [(alert.id, staff_id) for staff_id in staff_ids]
+    alert.recipients = _queue(session, pairs, now, kind=job.kind)
     return alert.recipients
 
 
@@ -317,7 +319,9 @@ def digest_text(items: Sequence[DigestItem], lang: str) -> str:
     )
 
 
-def _queue(session: Session, pairs: Iterable[tuple[int, int]], now: datetime) -> int:
+def _queue(
+    session: Session, pairs: Iterable[tuple[int, int]], now: datetime, kind: str = "digest"
+) -> int:
     """Pending deliveries of these (alert, subscriber) pairs, whatever the mode: never held."""
     rows = [
         {
@@ -326,6 +330,7 @@ def _queue(session: Session, pairs: Iterable[tuple[int, int]], now: datetime) ->
             "status": "pending",
             "attempts": 0,
             "next_attempt_at": now,
+            "urgency": urgency(kind, None),
         }
         for alert_id, subscriber_id in pairs
     ]

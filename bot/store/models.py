@@ -16,10 +16,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.store.types import RestrictedText, UTCDateTime
+from bot.store.urgency import ALERT, urgency
 
 CASE_STATUSES = ("draft", "active", "closed")
 OUTCOMES = ("released", "charges_dropped", "sentenced", "died_in_custody", "no_further_action")
@@ -339,8 +342,9 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("alert_id", "subscriber_id", name="uq_deliveries_alert_subscriber"),
         CheckConstraint(_in("status", DELIVERY_STATUSES), name="status"),
-        # The sender's claim query walks this in order: id breaks ties within one fan-out.
-        Index("ix_deliveries_due", "status", "next_attempt_at", "id"),
+        # The sender's claim query walks this in order: the most urgent first
+        # (bot/domain/urgency.py), id breaking ties within one fan-out.
+        Index("ix_deliveries_due", "status", "urgency", "next_attempt_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -349,6 +353,10 @@ class Delivery(Base):
         ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
     )
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    # Its class, then its case's deadline, in one number: smaller goes first. Every fan-out
+    # sets it; the database's default (a new alert with no deadline) is for rows older
+    # than the column.
+    urgency: Mapped[int] = mapped_column(BigInteger, server_default=text(str(urgency(ALERT, None))))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(200))
@@ -360,6 +368,21 @@ class Delivery(Base):
 
     def __repr__(self) -> str:
         return f"Delivery(id={self.id!r}, alert_id={self.alert_id!r}, status={self.status!r})"
+
+
+class DeliveryPause(Base):
+    """A pause Telegram asked a bot for (a 429's retry_after of a minute or more): kept so
+    that a restarted sender waits it out too, and so that coordinators are told once."""
+
+    __tablename__ = "delivery_pauses"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    paused_until: Mapped[datetime]
+    retry_after: Mapped[int] = mapped_column(Integer)
+    announced: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+    def __repr__(self) -> str:
+        return f"DeliveryPause(bot_id={self.bot_id!r}, paused_until={self.paused_until!r})"
 
 
 class Staff(Base):

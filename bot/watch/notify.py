@@ -22,6 +22,7 @@ from bot.domain import scheduled
 from bot.domain.alerts import OUTBOX_CHANNEL
 from bot.store.db import is_postgresql, savepoint
 from bot.store.models import LANGUAGES, Alert, Case, Delivery, WatchItem, WatchSource
+from bot.store.urgency import urgency
 from bot.texts import render
 from bot.watch.problems import explain
 
@@ -101,7 +102,13 @@ def queue(
     session.add(alert)
     session.flush()
     rows = [
-        Delivery(alert_id=alert.id, subscriber_id=sid, status="pending", next_attempt_at=now)
+        Delivery(
+            alert_id=alert.id,
+            subscriber_id=sid,
+            status="pending",
+            next_attempt_at=now,
+            urgency=urgency(kind, None),
+        )
         for sid in _recipients(session, case.id)
     ]
     session.add_all(rows)

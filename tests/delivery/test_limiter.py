@@ -15,6 +15,7 @@ from bot.botapi.local import RunningServer
 from bot.delivery.limiter import (
     BROADCAST,
     CLIMB_AFTER,
+    GUARD_STEP,
     REPLY,
     WINDOW_GUARD,
     Pacer,
@@ -210,20 +211,35 @@ def test_a_group_gets_at_most_20_messages_in_any_minute() -> None:
     assert grants[20] - grants[0] >= 60.0
 
 
-def test_a_429_sets_the_pace_just_under_what_the_server_took_and_it_climbs_back() -> None:
+def test_a_429_at_the_full_pace_widens_the_guard_and_keeps_the_pace() -> None:
     clock = Clock()
     pacer = Pacer(30, None, clock=clock)
     granted = clock.grants(pacer, 45)
-    # The server took 15 in the second before the refused send: its limit, as far as we know.
+    pacer.retry_after(1, granted[-1])  # the server took what our window allows, then refused
+
+    assert pacer.rate == 30
+    assert pacer.guard == WINDOW_GUARD + GUARD_STEP
+    after = clock.grants(pacer, 90)
+    assert after[0] >= granted[-1] + 1.0
+    assert most_in_any_window(after, 1.0 + WINDOW_GUARD + GUARD_STEP) <= 30
+
+
+def test_a_429_sets_the_pace_just_under_what_the_server_took_and_it_climbs_back() -> None:
+    clock = Clock()
+    pacer = Pacer(30, None, clock=clock)
+    granted = []
+    for chat in range(1, 21):  # ten a second: the server refuses the 20th
+        granted.append(pacer.try_acquire(chat))
+        clock.now += 0.1
     refused = granted[-1]
-    taken = sum(1 for t in granted if refused - 1.0 < t < refused)
+    assert refused is not None
     pacer.retry_after(1, refused)
 
-    assert pacer.rate == pytest.approx(min(30, taken) * 0.9)
+    assert pacer.rate == pytest.approx(9 * 0.9)  # 9 taken in the second before it
     resumed = clock.now + 1.1
     clock.now = resumed + CLIMB_AFTER - 0.01
-    assert pacer.rate == pytest.approx(min(30, taken) * 0.9)  # still the pace it came back at
-    clock.now = resumed + CLIMB_AFTER + 2.0
+    assert pacer.rate == pytest.approx(9 * 0.9)  # still the pace it came back at
+    clock.now = resumed + CLIMB_AFTER + 3.0
     assert pacer.rate == 30  # within seconds of sends succeeding, back to the configured rate
 
 
@@ -256,3 +272,18 @@ def test_no_rate_no_window() -> None:
     pacer = Pacer(None, None, clock=clock)
     grants = clock.grants(pacer, 1000)
     assert grants[-1] == grants[0]
+
+
+def test_a_send_is_counted_from_its_answer_so_a_slow_one_delays_the_window() -> None:
+    clock = Clock()
+    pacer = Pacer(30, None, global_burst=1, clock=clock)
+    first, *others = clock.grants(pacer, 30)
+    clock.now = first + 0.99  # its answer came late: it may have reached the server only now
+    pacer.answered(1, first)
+    answered = clock.now
+
+    later = clock.grants(pacer, 60)
+    # Counted where it may have arrived, the first send and the next 89 keep the window;
+    # counted from its grant, the 31st would have gone at first + 1.002.
+    assert most_in_any_window([answered, *others, *later], 1.0 + WINDOW_GUARD) <= 30
+    assert later[0] >= others[0] + 1.0 + WINDOW_GUARD - STEP / 2

@@ -1,0 +1,59 @@
+"""deliveries.urgency (the outbox's order: class, then deadline) and delivery_pauses
+
+Revision ID: 0006_delivery_urgency
+Revises: 0005_watch
+Create Date: 2026-12-05 13:00:00
+
+Rows queued before this revision are new alerts with no deadline known (bot/domain/urgency.py
+gives the number). The due index walks the outbox by urgency now. `delivery_pauses` keeps a
+long pause Telegram asked for (a retry_after of a minute or more) across restarts.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import bot.store.types
+
+# revision identifiers, used by Alembic.
+revision: str = "0006_delivery_urgency"
+down_revision: str | Sequence[str] | None = "0005_watch"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+ALERT_WITHOUT_DEADLINE = "299999999999"  # urgency(ALERT, None)
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "urgency",
+                sa.BigInteger(),
+                nullable=False,
+                server_default=sa.text(ALERT_WITHOUT_DEADLINE),
+            )
+        )
+        batch_op.drop_index("ix_deliveries_due")
+        batch_op.create_index(
+            "ix_deliveries_due", ["status", "urgency", "next_attempt_at", "id"], unique=False
+        )
+    op.create_table(
+        "delivery_pauses",
+        sa.Column("bot_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("paused_until", bot.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("retry_after", sa.Integer(), nullable=False),
+        sa.Column("announced", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.PrimaryKeyConstraint("bot_id", name=op.f("pk_delivery_pauses")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("delivery_pauses")
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_deliveries_due")
+        batch_op.create_index(
+            "ix_deliveries_due", ["status", "next_attempt_at", "id"], unique=False
+        )
+        batch_op.drop_column("urgency")
