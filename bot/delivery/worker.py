@@ -20,7 +20,7 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.request import HTTPXRequest
 
 from bot.config import Settings
-from bot.delivery import outbox
+from bot.delivery import outbox, pauses
 from bot.delivery.limiter import Pacer
 from bot.delivery.lock import SenderLock, make_lock
 from bot.delivery.sender import DeliveryConfig, Sender, Wakeup
@@ -34,6 +34,7 @@ SANDBOX_TOKEN = "1000000:sandbox"  # noqa: S105 - not a secret: the local server
 # A send that has not been answered by then is retried (at-least-once: it may have landed).
 READ_TIMEOUT = 10.0
 CONNECT_RETRY = 5.0
+PAUSE_CHECK = 1.0  # seconds between looks, after a long pause, for sends going through
 
 
 class WorkerError(Exception):
@@ -97,6 +98,7 @@ class Worker:
     wakeup: Wakeup = field(default_factory=Wakeup)
     lock: SenderLock | None = None
     sender: Sender | None = None
+    _sent_mark: int = 0
 
     async def run(self, stop: asyncio.Event, *, until_idle: bool = False) -> None:
         """Stand by, send while active, until `stop` (or, with `until_idle`, nothing is due)."""
@@ -118,18 +120,75 @@ class Worker:
     async def _serve(self, lock: SenderLock, stop: asyncio.Event, until_idle: bool) -> None:
         released = await asyncio.to_thread(self._release_stale)
         log.info("active sender (%d claims of a previous sender released)", released)
+        kept = await asyncio.to_thread(self._kept_pause)
+        if kept:
+            log.warning("Telegram asked for a pause that is not over: waiting %.0f s", kept)
+            self.pacer.pause(kept)
         self.sender = Sender(self.engine, self.bot, self.pacer, self.config, wakeup=self.wakeup)
+        long_pauses: asyncio.Queue[float] = asyncio.Queue()
+        self.pacer.on_pause = lambda seconds: (
+            long_pauses.put_nowait(seconds) if seconds >= pauses.LONG_PAUSE else None
+        )
         halt = asyncio.Event()
         watcher = asyncio.create_task(_first_of(halt, stop.wait(), lock.lost()))
+        keeper = asyncio.create_task(self._keep_pauses(long_pauses, kept is not None))
         try:
             await self.sender.run(halt, until_idle=until_idle)
         finally:
-            watcher.cancel()
-            await asyncio.gather(watcher, return_exceptions=True)
+            self.pacer.on_pause = None
+            for task in (watcher, keeper):
+                task.cancel()
+            await asyncio.gather(watcher, keeper, return_exceptions=True)
         if self.sender.fatal is not None:
             raise WorkerError(f"Telegram refused the token: {self.sender.fatal.message}")
         if not stop.is_set() and not until_idle:
             log.warning("lost the sender lock; standing by")
+
+    async def _keep_pauses(self, long_pauses: asyncio.Queue[float], kept: bool) -> None:
+        """Write each long pause down (staff told of one over five minutes); once sends go
+        through again after it, forget it (staff told it ended)."""
+        waiting = kept
+        while True:
+            if not waiting:
+                seconds = await long_pauses.get()
+                await asyncio.to_thread(self._record_pause, seconds)
+                waiting = True
+            while not long_pauses.empty():
+                await asyncio.to_thread(self._record_pause, long_pauses.get_nowait())
+            await asyncio.sleep(max(self.pacer.paused_for(), PAUSE_CHECK))
+            if self.pacer.paused_for() == 0 and self._sent_since_pause():
+                await asyncio.to_thread(self._end_pause)
+                waiting = False
+
+    def _sent_since_pause(self) -> bool:
+        sender = self.sender
+        sent = sender.stats.outcomes.get("sent", 0) if sender else 0
+        if sent > self._sent_mark:
+            return True
+        self._sent_mark = sent
+        return False
+
+    def _record_pause(self, seconds: float) -> None:
+        if self.sender is not None:
+            self._sent_mark = self.sender.stats.outcomes.get("sent", 0)
+        with self.sessions.begin() as session:
+            told = pauses.record(session, self._bot_id, seconds, utcnow())
+        log.warning("Telegram asked for a pause of %.0f s; kept in the database", seconds)
+        if told:
+            log.warning("staff are told that broadcasts are paused")
+
+    def _end_pause(self) -> None:
+        with self.sessions.begin() as session:
+            told = pauses.end(session, self._bot_id, utcnow())
+        log.info("the pause Telegram asked for is over%s", "; staff are told" if told else "")
+
+    def _kept_pause(self) -> float | None:
+        with self.sessions() as session:
+            return pauses.remaining(session, self._bot_id, utcnow())
+
+    @property
+    def _bot_id(self) -> int:
+        return int(self.bot.token.split(":", 1)[0])  # a token is "<bot id>:<secret>"
 
     def _release_stale(self) -> int:
         with self.sessions.begin() as session:

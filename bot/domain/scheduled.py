@@ -192,7 +192,11 @@ def staff_subscribers(session: Session, case_id: int) -> list[int]:
     A coordinator with no row gets one, with no scopes: it receives nothing else. One who
     stopped or blocked the bot is not written to.
     """
-    user_ids = coordinators(session, case_id)
+    return subscribers_of(session, coordinators(session, case_id))
+
+
+def subscribers_of(session: Session, user_ids: list[int]) -> list[int]:
+    """The active subscriber rows of these users' private chats, made where missing."""
     if not user_ids:
         return []
     known = dict(

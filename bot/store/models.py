@@ -51,6 +51,9 @@ ALERT_KINDS = (
     # Source watch (bot/watch): a new item from a watched source, a source failing for a day.
     "news",
     "source_failing",
+    # Telegram asked for a long pause, and it ended (bot/delivery/pauses.py).
+    "delivery_paused",
+    "delivery_resumed",
 )
 # held: a digest subscriber's copy waiting for their digest; bundled: gone out in one.
 DELIVERY_STATUSES = ("pending", "sent", "failed", "held", "bundled")

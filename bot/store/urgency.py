@@ -26,6 +26,9 @@ _SPAN = 10**11  # more seconds than any deadline's Unix time
 NO_DEADLINE = _SPAN - 1
 
 KIND_CLASS = {
+    # Staff are told at once that broadcasts stopped or started again (bot/delivery/pauses.py).
+    "delivery_paused": URGENT,
+    "delivery_resumed": URGENT,
     "closed": URGENT,
     "deadline_reminder": URGENT,
     "new": ALERT,
