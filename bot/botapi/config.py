@@ -9,6 +9,7 @@ from typing import Any
 from bot.botapi.limits import LENIENT, LIMIT_MODES, LimitMode
 
 _INT_SETS = ("blocked_chats", "gone_chats")
+_STR_SETS = ("failing_methods",)
 _FAULT_SHARES = ("fail_rate", "drop_rate", "lost_rate", "slow_rate")
 
 # What `uabot sandbox --telegram-limits` enforces: Telegram's documented numbers.
@@ -34,6 +35,8 @@ class Config:
     blocked_chats: set[int] = field(default_factory=set)
     gone_chats: set[int] = field(default_factory=set)
     migrated_chats: dict[int, int] = field(default_factory=dict)  # old group id -> supergroup
+    # Bot API methods (any case) answered 500 whatever their parameters, e.g. setMyCommands.
+    failing_methods: set[str] = field(default_factory=set)
     fail_rate: float = 0.0
     drop_rate: float = 0.0  # the connection closes before the message is delivered
     lost_rate: float = 0.0  # the message is delivered, then the connection closes unanswered
@@ -58,7 +61,7 @@ class Config:
 
     def to_json(self) -> dict[str, Any]:
         shown = asdict(self)
-        for key in _INT_SETS:
+        for key in (*_INT_SETS, *_STR_SETS):
             shown[key] = sorted(shown[key])
         shown["migrated_chats"] = {str(k): v for k, v in self.migrated_chats.items()}
         return shown
@@ -71,6 +74,8 @@ def _convert(key: str, value: Any) -> Any:
     try:
         if key in _INT_SETS:
             return {int(v) for v in value}
+        if key in _STR_SETS:
+            return {str(v).lower() for v in value}
         if key == "migrated_chats":
             return {int(k): int(v) for k, v in dict(value).items()}
         if key in ("global_rate", "per_chat_rate"):

@@ -79,6 +79,8 @@ async def _call(request: web.Request, method: str) -> Any:
     handler = METHODS.get(method)
     if handler is None:
         raise ApiError(404, "Not Found")
+    if method in state.config.failing_methods:
+        raise ApiError(500, "Internal Server Error")
     params = await read_params(request)
     fault = await _before_sending(request) if method in FAULTY_METHODS else None
     result = handler(state, bot, params)

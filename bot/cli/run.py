@@ -12,13 +12,23 @@ from urllib.parse import urlsplit
 
 import click
 from sqlalchemy.orm import Session
+from telegram import Bot
+from telegram.error import InvalidToken, TelegramError
+from telegram.request import HTTPXRequest
 
 from bot.botapi.local import run_server
 from bot.botapi.web import DEMO_USERS
 from bot.cli.context import LazyRuntime, pass_runtime
 from bot.delivery.limiter import SharedRateLimiter
 from bot.delivery.sender import DeliveryConfig
-from bot.delivery.worker import Worker, bot_endpoint, make_bot, pacer_from_settings
+from bot.delivery.worker import (
+    TELEGRAM_BASE_URL,
+    Worker,
+    bot_api_server_of,
+    bot_endpoint,
+    make_bot,
+    pacer_from_settings,
+)
 from bot.domain import staff
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler, beside
@@ -26,6 +36,11 @@ from bot.telegram.app import build_application
 from bot.texts import render
 from bot.watch import poller as watch
 from bot.watch.poller import Watcher
+
+TELEGRAM_SERVER = bot_api_server_of(TELEGRAM_BASE_URL)  # "https://api.telegram.org"
+CONNECT_TIMEOUT = 10.0
+FIRST_RETRY = 1.0  # seconds; doubling up to LAST_RETRY while the server cannot be reached
+LAST_RETRY = 60.0
 
 
 @click.command("run")
@@ -44,6 +59,9 @@ def run(runtime: LazyRuntime, webhook_port: int) -> None:
     # httpx logs every request URL at INFO, and a Bot API URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     token, base_url = bot_endpoint(rt.settings)
+    server = bot_api_server_of(base_url)
+    if not rt.settings.sandbox:
+        asyncio.run(wait_for_bot_api(token, base_url, server))
     with _sandbox(rt) as sandbox_url:
         pacer = pacer_from_settings(rt.settings)
         application = build_application(
@@ -54,7 +72,15 @@ def run(runtime: LazyRuntime, webhook_port: int) -> None:
             rate_limiter=SharedRateLimiter(pacer),
             background=partial(_deliver, rt, token, base_url, pacer),
         )
-        click.echo(render("cli/running.txt", sandbox=sandbox_url, webhook=rt.settings.WEBHOOK_URL))
+        shown = None if server == TELEGRAM_SERVER else server
+        click.echo(
+            render(
+                "cli/running.txt",
+                sandbox=sandbox_url,
+                webhook=rt.settings.WEBHOOK_URL,
+                server=shown,
+            )
+        )
         if rt.settings.WEBHOOK_URL:
             application.run_webhook(
                 listen="0.0.0.0",  # noqa: S104 - behind the operator's reverse proxy
@@ -64,6 +90,38 @@ def run(runtime: LazyRuntime, webhook_port: int) -> None:
             )
         else:
             application.run_polling()
+
+
+async def wait_for_bot_api(token: str, base_url: str, server: str) -> None:
+    """Ask the Bot API server who the bot is until it answers: one line when it cannot be
+    reached (then again only when the error changes), one when it answers. A token it
+    refuses is a ClickException naming TELEGRAM_TOKEN (exit 1). No traceback."""
+    request = HTTPXRequest(connect_timeout=CONNECT_TIMEOUT, read_timeout=CONNECT_TIMEOUT)
+    delay, said = FIRST_RETRY, None
+    while True:
+        bot = Bot(token, base_url=base_url, request=request)
+        try:
+            await bot.initialize()
+        except InvalidToken:
+            raise click.ClickException(render("cli/token_refused.txt", server=server)) from None
+        except TelegramError as exc:
+            error = _redacted(exc.message, token)
+            if error != said:
+                click.echo(
+                    render("cli/bot_api_unreachable.txt", server=server, error=error, wait=delay),
+                    err=True,
+                )
+                said = error
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, LAST_RETRY)
+            continue
+        click.echo(render("cli/bot_api_connected.txt", server=server, username=bot.username))
+        await bot.shutdown()
+        return
+
+
+def _redacted(message: str, token: str) -> str:
+    return message.replace(token, "***") if token else message
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -58,6 +59,12 @@ def bot_endpoint(settings: Settings) -> tuple[str, str]:
         return settings.TELEGRAM_TOKEN, settings.BOT_API_BASE_URL or TELEGRAM_BASE_URL
     local = f"http://{settings.SANDBOX_HOST}:{settings.SANDBOX_PORT}/bot"
     return SANDBOX_TOKEN, settings.BOT_API_BASE_URL or local
+
+
+def bot_api_server_of(base_url: str) -> str:
+    """The server part of a Bot API base URL ("https://api.telegram.org"), for people."""
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def make_bot(token: str, base_url: str, concurrency: int) -> Bot:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -30,6 +32,8 @@ from bot.telegram.handlers import letters, watch
 from bot.telegram.handlers import person as reveal
 from bot.telegram.handlers import subscriber as sub
 from bot.telegram.handlers.newcase import build_conversation
+
+log = logging.getLogger("uabot.telegram.app")
 
 Background = Callable[[asyncio.Event], Awaitable[None]]
 
@@ -104,9 +108,13 @@ async def _post_init(application: Application) -> None:
         staff = [
             (user_id, role) for user_id, role in session.execute(select(Staff.user_id, Staff.role))
         ]
-    await commands.set_default_menus(application.bot)
-    for user_id, role in staff:
-        await commands.set_staff_menu(application.bot, user_id, role)
+    try:
+        await commands.set_default_menus(application.bot)
+        for user_id, role in staff:
+            await commands.set_staff_menu(application.bot, user_id, role)
+    except TelegramError as exc:
+        # The menus are a convenience: the bot answers its commands without them.
+        log.warning("could not set the command menus (%s); the bot runs without them", exc)
     background: Background | None = application.bot_data["background"]
     if background is not None:
         stop = application.bot_data["stop_background"] = asyncio.Event()
