@@ -1,10 +1,17 @@
-"""What every entry point needs once: settings, logging, the keyring, an engine, sessions."""
+"""What every entry point needs once: settings, logging, the keyring, an engine, sessions;
+and the one rule for blocking work in an async process (`off_loop`)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +21,30 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.store import restricted
 from bot.store.crypto import keyring
 from bot.store.db import make_engine, make_session_factory
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# Threads for blocking work: database transactions, rendering, PDFs, zips, exports. Bounded,
+# like Starlette's thread pool for sync endpoints: a burst of commands queues here instead of
+# starting a thread each, and the event loop (the sender, the bot's updates) stays free.
+BLOCKING_WORKERS = 8
+_pool: ThreadPoolExecutor | None = None
+
+
+def blocking_pool() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(BLOCKING_WORKERS, thread_name_prefix="uabot-blocking")
+    return _pool
+
+
+async def off_loop(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run synchronous `fn` in the bounded pool and await its result: the one way async
+    code (handlers, the scheduler, the watcher) does blocking work. Context variables go
+    with it, as with `asyncio.to_thread`."""
+    call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(blocking_pool(), call)
 
 
 @dataclass

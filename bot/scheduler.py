@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.domain import scheduled
 from bot.domain.errors import UnknownCase
+from bot.runtime import off_loop
 from bot.schedule import DIGEST, Job, Plan, Policy
 from bot.store.db import begin_write
 from bot.store.models import utcnow
@@ -118,7 +119,7 @@ class Scheduler:
             if self._stopping:
                 return
             try:
-                plan = await asyncio.to_thread(self.cycle)
+                plan = await off_loop(self.cycle)
             except DBAPIError:
                 log.warning("schedule cycle failed; trying again", exc_info=True)
                 return

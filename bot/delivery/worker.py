@@ -25,6 +25,7 @@ from bot.delivery import outbox, pauses
 from bot.delivery.limiter import Pacer
 from bot.delivery.lock import SenderLock, make_lock
 from bot.delivery.sender import DeliveryConfig, Sender, Wakeup
+from bot.runtime import off_loop
 from bot.store.models import utcnow
 
 log = logging.getLogger("uabot.delivery.worker")
@@ -119,15 +120,15 @@ class Worker:
                 if until_idle:
                     return
                 continue
-            if until_idle and not await asyncio.to_thread(self._anything_due):
+            if until_idle and not await off_loop(self._anything_due):
                 return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.standby_interval)
 
     async def _serve(self, lock: SenderLock, stop: asyncio.Event, until_idle: bool) -> None:
-        released = await asyncio.to_thread(self._release_stale)
+        released = await off_loop(self._release_stale)
         log.info("active sender (%d claims of a previous sender released)", released)
-        kept = await asyncio.to_thread(self._kept_pause)
+        kept = await off_loop(self._kept_pause)
         if kept:
             log.warning("Telegram asked for a pause that is not over: waiting %.0f s", kept)
             self.pacer.pause(kept)
@@ -158,13 +159,13 @@ class Worker:
         while True:
             if not waiting:
                 seconds = await long_pauses.get()
-                await asyncio.to_thread(self._record_pause, seconds)
+                await off_loop(self._record_pause, seconds)
                 waiting = True
             while not long_pauses.empty():
-                await asyncio.to_thread(self._record_pause, long_pauses.get_nowait())
+                await off_loop(self._record_pause, long_pauses.get_nowait())
             await asyncio.sleep(max(self.pacer.paused_for(), PAUSE_CHECK))
             if self.pacer.paused_for() == 0 and self._sent_since_pause():
-                await asyncio.to_thread(self._end_pause)
+                await off_loop(self._end_pause)
                 waiting = False
 
     def _sent_since_pause(self) -> bool:

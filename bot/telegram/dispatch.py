@@ -22,6 +22,7 @@ from telegram.ext import ContextTypes
 from bot.domain import audit, subscriptions
 from bot.domain.errors import DomainError, NotAllowed
 from bot.domain.staff import Actor, actor_for, require
+from bot.runtime import off_loop
 from bot.store.models import utcnow
 from bot.telegram import flood
 from bot.telegram.commands import set_staff_menu
@@ -190,8 +191,16 @@ def command(name: str, *, role: str | None = None) -> Callable[[Handler], Callba
             text = message.text or ""
             parts = text.split(maxsplit=1)
             rest = parts[1].strip() if len(parts) > 1 else ""
-            replies = run_handler(
-                services_of(context), update, context, name, role, fn, rest.split(), rest
+            replies = await off_loop(
+                run_handler,
+                services_of(context),
+                update,
+                context,
+                name,
+                role,
+                fn,
+                rest.split(),
+                rest,
             )
             await send(message, replies)
 

@@ -1,9 +1,10 @@
 """The watcher: claims due sources, checks each in its own task, records what it found.
 
-It runs in a thread with its own event loop (WatchThread), so a burst of fetches or a slow
-parse never holds up the bot's loop; inside it, fetches run concurrently under the
-Fetcher's caps, and parsing and database work go to worker threads, so one slow or broken
-source never delays another. Several processes may run it on one database: a source is
+It runs on the process's event loop beside the bot and the sender, by the one rule for
+blocking work (bot/runtime.py's `off_loop`): fetches are asynchronous, under the Fetcher's
+caps, and parsing and database work go to the bounded thread pool (at most `workers` at a
+time), so neither a slow parse nor one slow or broken source holds up the loop or another
+source. Several processes may run it on one database: a source is
 claimed (its next check pushed past the longest a check can take) before it is fetched.
 """
 
@@ -13,10 +14,8 @@ import asyncio
 import contextlib
 import logging
 import random
-import threading
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -24,6 +23,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.runtime import off_loop
 from bot.store.models import utcnow
 from bot.watch import record
 from bot.watch.fetch import FetchConfig, Fetched, Fetcher
@@ -95,7 +95,7 @@ class Watcher:
         self.stats = WatchStats()
         self._tasks: set[asyncio.Task[Report]] = set()
         self._wake = asyncio.Event()
-        self._executor: ThreadPoolExecutor | None = None
+        self._workers = asyncio.Semaphore(self.config.workers)
 
     @classmethod
     def from_settings(cls, sessions: sessionmaker[Session], settings: Settings) -> Watcher | None:
@@ -133,15 +133,20 @@ class Watcher:
 
     @contextlib.asynccontextmanager
     async def _working(self) -> AsyncIterator[None]:
-        self._executor = ThreadPoolExecutor(self.config.workers, thread_name_prefix="uabot-watch")
         try:
             yield
         finally:
-            self._executor.shutdown(wait=True)
+            # A record already under way finishes (its thread is not cancelled with its
+            # task): every worker's place taken back is every record done.
+            for _ in range(self.config.workers):
+                await self._workers.acquire()
+            for _ in range(self.config.workers):
+                self._workers.release()
 
     async def _in_worker(self, fn: Callable[..., T], *args: object) -> T:
-        """Parsing and database work, off the fetching loop, on the watcher's own threads."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        """Parsing and database work, off the loop, `workers` at a time."""
+        async with self._workers:
+            return await off_loop(fn, *args)
 
     async def _start_due(self, fetcher: Fetcher) -> int:
         room = self.config.fetch.concurrency * self.config.backlog - len(self._tasks)
@@ -228,48 +233,22 @@ class Watcher:
             )
 
 
-class WatchThread:
-    """The watcher in a thread and event loop of its own, beside the bot or the worker."""
-
-    def __init__(self, watcher: Watcher) -> None:
-        self.watcher = watcher
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._main, name="uabot-watch", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-        self._ready.wait(10)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self._loop is not None and self._stop is not None:
-            with contextlib.suppress(RuntimeError):  # the loop has already finished
-                self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(timeout)
-
-    def _main(self) -> None:
-        asyncio.run(self._serve())
-
-    async def _serve(self) -> None:
-        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
-        self._ready.set()
-        try:
-            await self.watcher.run(self._stop)
-        except Exception:
-            log.exception("watch: the watcher stopped")
-
-
 async def beside(main: Awaitable[None], watcher: Watcher | None, stop: asyncio.Event) -> None:
-    """Run `main` (the delivery worker) with the watcher in its thread beside it; when `main`
-    returns or fails, the watcher stops too. No watcher (WATCH_ENABLED off): just `main`."""
+    """Run `main` (the delivery worker) with the watcher beside it; when `main` returns or
+    fails, the watcher stops too. No watcher (WATCH_ENABLED off): just `main`."""
     if watcher is None:
         await main
         return
-    thread = WatchThread(watcher)
-    thread.start()
+    watching = asyncio.create_task(_watch(watcher, stop), name="uabot-watch")
     try:
         await main
     finally:
         stop.set()
-        await asyncio.to_thread(thread.stop)
+        await watching
+
+
+async def _watch(watcher: Watcher, stop: asyncio.Event) -> None:
+    try:
+        await watcher.run(stop)
+    except Exception:
+        log.exception("watch: the watcher stopped")

@@ -28,6 +28,7 @@ from bot.domain.cases import PersonInput, TargetInput
 from bot.domain.errors import DeadlineInPast
 from bot.domain.timeutil import parse_local_deadline
 from bot.domain.vocab import country_timezone, normalise_country
+from bot.runtime import off_loop
 from bot.store.models import LANGUAGES, PERSON_STATUSES, TARGET_ROLES
 from bot.telegram.dispatch import Ctx, Usage, clean_text, run_handler, send, services_of
 from bot.telegram.reply import Reply
@@ -208,8 +209,16 @@ def _step(fn: Step, state: int | None):
                 reply, _ = _ask(ctx, state if state is not None else TITLE, exc.problem)
             return reply
 
-        replies = run_handler(
-            services_of(context), update, context, "newcase", "coordinator", handler, [], ""
+        replies = await off_loop(
+            run_handler,
+            services_of(context),
+            update,
+            context,
+            "newcase",
+            "coordinator",
+            handler,
+            [],
+            "",
         )
         await send(message, replies)
         return outcome.get("state")
