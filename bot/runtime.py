@@ -7,8 +7,10 @@ import asyncio
 import contextvars
 import functools
 import logging
+import multiprocessing
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import ParamSpec, TypeVar
@@ -29,14 +31,36 @@ T = TypeVar("T")
 # like Starlette's thread pool for sync endpoints: a burst of commands queues here instead of
 # starting a thread each, and the event loop (the sender, the bot's updates) stays free.
 BLOCKING_WORKERS = 8
+_THREAD_PREFIX = "uabot-blocking"
 _pool: ThreadPoolExecutor | None = None
 
 
 def blocking_pool() -> ThreadPoolExecutor:
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(BLOCKING_WORKERS, thread_name_prefix="uabot-blocking")
+        _pool = ThreadPoolExecutor(BLOCKING_WORKERS, thread_name_prefix=_THREAD_PREFIX)
     return _pool
+
+
+# CPU-bound work that holds the GIL for long stretches (fpdf2 laying out a letter) slows the
+# event loop even from another thread: from the blocking pool it goes to a process of its own.
+CPU_WORKERS = 1
+_cpu_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def in_process(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run CPU-bound, picklable `fn` in a separate process when called from the blocking pool
+    (an async process's `off_loop`), so that it does not hold the event loop's GIL; called
+    elsewhere (the CLI, tests), run it here. Waits for the result either way."""
+    global _cpu_pool
+    if not threading.current_thread().name.startswith(_THREAD_PREFIX):
+        return fn(*args, **kwargs)
+    with _pool_lock:
+        if _cpu_pool is None:
+            context = multiprocessing.get_context("spawn")  # never fork a threaded process
+            _cpu_pool = ProcessPoolExecutor(CPU_WORKERS, mp_context=context)
+    return _cpu_pool.submit(fn, *args, **kwargs).result()
 
 
 async def off_loop(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:

@@ -57,6 +57,7 @@ from bot.letters.eml import letter_eml
 from bot.letters.errors import LetterInvalid, LetterUnavailable, NoTargets, UnknownFormat
 from bot.letters.mailto import mailto_link
 from bot.letters.render import CONTEXT_NAMES, BodyError, Letter, primary_targets, render_letter
+from bot.runtime import in_process
 from bot.store.models import Case
 from bot.texts import FALLBACKS
 
@@ -90,7 +91,9 @@ class RenderedLetter:
         # not every `uabot` command.
         from bot.letters.pdf import letter_pdf
 
-        return letter_pdf(self.letter)
+        # Laying a letter out holds the GIL for long stretches: from the bot's blocking
+        # pool it goes to a process of its own (bot/runtime.py), so the event loop goes on.
+        return in_process(letter_pdf, self.letter)
 
     @cached_property
     def eml(self) -> bytes:
