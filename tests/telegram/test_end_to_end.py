@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.botapi.local import RunningServer, WaitTimedOut
 from bot.domain import staff
 from bot.telegram.thread import BotThread
+from tests.clock import typed_deadline
 from tests.live import live_application
 from tests.telegram.conftest import COORDINATOR, TOKEN, published_case
 from tests.telegram.harness import Chat, button_data
@@ -43,7 +44,7 @@ def _create_agadil_case(coordinator: Chat) -> str:
         "primary; Prosecutor General; Demo Prosecutor; pg@example.org",
         "copy; Head of the Presidential Administration; Demo Head",
         "done",
-        "2030-03-02 18:00",
+        typed_deadline(90),
     ):
         coordinator.say(answer)
     [preview] = coordinator.say("kk ru en")
