@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.botapi.local import RunningServer
 from bot.domain import cases, staff
 from bot.store.models import Alert, AuditEvent, Case, Delivery, Staff, utcnow
 from bot.telegram.thread import BotThread
@@ -218,3 +219,26 @@ def test_a_fresh_confirmation_still_sends(
     coordinator.press_edit(preview, button_data(preview, "ok:"))
     [sent] = _further_information(sessions)
     assert "Said 59 minutes ago" in sent
+
+
+def test_a_reply_lost_after_the_commit_never_says_nothing_was_changed(
+    server: RunningServer, coordinator: Chat, sessions: sessionmaker[Session]
+) -> None:
+    # Every sendMessage is delivered and then left unanswered, as when Telegram times out.
+    server.control.configure(lost_rate=1.0)
+    sent = coordinator.say(f"/deadline KZ-2026-001 {typed_deadline(30)}", expect=2)
+    texts = [m["text"] for m in sent]
+    assert any("Deadline" in t for t in texts)  # the reply itself got through
+    assert any("was carried out" in t and "do not repeat it" in t for t in texts)
+    assert not any("nothing was changed" in t for t in texts)
+    with sessions() as session:
+        assert session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "case.deadline")
+        ) == 1
+
+    # Whether that notice reached them is unknown too: the next answer leads with it.
+    server.control.configure(lost_rate=0.0)
+    first, *_ = coordinator.say("/stats KZ-2026-001", expect=2)
+    assert "was carried out" in first["text"]
+    [later] = coordinator.say("/stats KZ-2026-001")
+    assert "was carried out" not in later["text"]
