@@ -542,7 +542,9 @@ def close(
     case.last_update_at = now
     case.updated_by = actor.user_id
     _event(session, case, actor, "closed", public_text=text)
-    alert = alerts.publish_alert(session, case, "closed", actor=actor, now=now, text=text)
+    alert = alerts.publish_alert(
+        session, case, "closed", actor=actor, now=now, text=text, include_acted=True
+    )
     audit.record(
         session,
         actor,

@@ -78,6 +78,12 @@ class CaseNotActive(DomainError):
     code = "case_not_active"
 
 
+class ActionEnded(DomainError):
+    """A supporter's request (a letter, "I took action") on a case that has been closed."""
+
+    code = "action_ended"
+
+
 class AlreadyPublished(DomainError):
     code = "already_published"
 
