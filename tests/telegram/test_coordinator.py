@@ -242,3 +242,14 @@ def test_a_reply_lost_after_the_commit_never_says_nothing_was_changed(
     assert "was carried out" in first["text"]
     [later] = coordinator.say("/stats KZ-2026-001")
     assert "was carried out" not in later["text"]
+
+
+def test_an_over_long_update_is_refused_at_preview_with_its_length_and_the_limit(
+    coordinator: Chat, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        cases.publish(session, staff.SYSTEM, "KZ-2026-002")
+    [answer] = coordinator.say("/update KZ-2026-002 " + "x" * 5370)
+    assert "5370 characters long" in answer["text"] and "at most 3000" in answer["text"]
+    assert not answer.get("reply_markup")  # no Confirm to press
+    assert _further_information(sessions) == []

@@ -141,7 +141,7 @@ def update(ctx: Ctx) -> Reply:
     ref = _need(ctx, "update", 2)[0]
     case = cases.get_case(ctx.session, ref)
     cases.check_active(case)
-    text = _tail(ctx, 1)
+    text = cases.check_alert_text(_tail(ctx, 1))
     return ask_confirmation(
         ctx,
         {"op": "update", "ref": case.ref, "text": text},
@@ -155,7 +155,7 @@ def close(ctx: Ctx) -> Reply:
         raise Usage("close", "outcome")
     case = cases.get_case(ctx.session, ref)
     cases.check_active(case)
-    text = _tail(ctx, 2)
+    text = cases.check_alert_text(_tail(ctx, 2))
     return ask_confirmation(
         ctx,
         {"op": "close", "ref": case.ref, "outcome": outcome.lower(), "text": text},
