@@ -61,6 +61,7 @@ COMMANDS: dict[str, tuple[str | None, Handler]] = {
     "letter": (None, letters.letter),
     "letter_set": ("coordinator", letters.letter_set),
     "letters_zip": ("coordinator", letters.letters_zip),
+    "drafts": ("coordinator", co.drafts),
     "audit": ("admin", co.audit_log),
     "grant": ("admin", co.grant),
     "revoke": ("admin", co.revoke),

@@ -40,6 +40,10 @@ def language_buttons() -> list[list[Button]]:
     return [[(name, f"lang:{code}") for code, name in LANGUAGE_NAMES.items()]]
 
 
+def stop_buttons(lang: str) -> list[list[Button]]:
+    return [[(label(lang, "erase"), "stop:yes"), (label(lang, "keep"), "stop:no")]]
+
+
 def mode_buttons(lang: str) -> list[list[Button]]:
     return [[(label(lang, "immediate"), "mode:immediate"), (label(lang, "digest"), "mode:digest")]]
 
