@@ -7,8 +7,15 @@ from telegram.ext import ContextTypes
 
 from bot.runtime import off_loop
 from bot.telegram import flood
-from bot.telegram.dispatch import ExpiredButton, Handler, run_handler, send, services_of
-from bot.telegram.handlers import coordinator, letters, subscriber, watch
+from bot.telegram.dispatch import (
+    ExpiredButton,
+    Handler,
+    run_handler,
+    send,
+    services_of,
+    user_data_of,
+)
+from bot.telegram.handlers import coordinator, letters, people, subscriber, watch
 
 # verb → (role needed, handler)
 ROUTES: dict[str, tuple[str | None, Handler]] = {
@@ -19,8 +26,11 @@ ROUTES: dict[str, tuple[str | None, Handler]] = {
     "letter": (None, letters.button_letter),
     "lang": (None, subscriber.set_language),
     "mode": (None, subscriber.set_mode),
+    "stop": (None, subscriber.button_stop),
     "ok": ("coordinator", coordinator.confirm),
     "no": ("coordinator", coordinator.cancel),
+    "ef": ("coordinator", people.button_field),
+    "ep": ("coordinator", people.button_pick),
     # news from a watched source (bot/watch): draft further information, not relevant, mute
     "wd": ("coordinator", watch.button_draft),
     "wx": ("coordinator", watch.button_dismiss),
@@ -53,4 +63,4 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
     await query.answer(next((r.toast for r in replies if r.toast), None))
     if query.message is not None and hasattr(query.message, "reply_text"):
-        await send(query.message, replies)  # type: ignore[arg-type]
+        await send(query.message, replies, user_data_of(context))  # type: ignore[arg-type]
