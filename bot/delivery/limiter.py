@@ -189,8 +189,9 @@ class PacerStats:
 class Pacer:
     """Grants sends: per chat first, then the shared global budget, replies before broadcasts.
 
-    `global_rate=None` means no global limit (benchmarks, raised limits in tests); a 429
-    still pauses everything. `on_pause(seconds)` hears of every pause a 429 starts (the
+    `global_rate=None` means no global limit, `per_chat_rate=None` no limit per chat, a
+    group's minute included (benchmarks, raised limits in tests); a 429 still pauses
+    everything. `on_pause(seconds)` hears of every pause a 429 starts (the
     worker keeps long ones in the database).
     """
 
@@ -378,7 +379,9 @@ class Pacer:
             if self._per_chat_rate:
                 length = self._per_chat_burst / self._per_chat_rate
                 windows.append(SlidingWindow(self._per_chat_burst, length, self._guard))
-            if self._group_per_minute and isinstance(chat, int) and chat < 0:
+            # No per-chat rate means no per-chat limit of any kind (tests, raised limits).
+            group = isinstance(chat, int) and chat < 0
+            if self._per_chat_rate and self._group_per_minute and group:
                 windows.append(SlidingWindow(self._group_per_minute, GROUP_WINDOW, self._guard))
             pace = self._chats[chat] = _ChatPace(windows)
         return pace
