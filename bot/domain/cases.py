@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -522,6 +522,22 @@ def publish(session: Session, actor: Actor, ref: str, now: datetime | None = Non
         after={"status": "active", "alert_id": alert.id, "recipients": alert.recipients},
     )
     return alert
+
+
+REPEAT_WINDOW = timedelta(minutes=30)
+
+
+def repeated_update(session: Session, case: Case, text: str, now: datetime) -> datetime | None:
+    """When the same further information last went out for `case`, if within REPEAT_WINDOW:
+    a coordinator who retries after an error may be about to send every subscriber a copy."""
+    return session.scalar(
+        select(func.max(CaseEvent.at)).where(
+            CaseEvent.case_id == case.id,
+            CaseEvent.kind == "further_information",
+            CaseEvent.public_text == text.strip(),
+            CaseEvent.at > now - REPEAT_WINDOW,
+        )
+    )
 
 
 def further_information(
