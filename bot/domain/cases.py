@@ -524,6 +524,21 @@ def publish(session: Session, actor: Actor, ref: str, now: datetime | None = Non
     return alert
 
 
+def history(session: Session, case: Case) -> list[CaseEvent]:
+    """What subscribers were told after the first alert, oldest first: each further
+    information, and the closing notice (someone who joins late reads the whole story)."""
+    return list(
+        session.scalars(
+            select(CaseEvent)
+            .where(
+                CaseEvent.case_id == case.id,
+                CaseEvent.kind.in_(("further_information", "closed")),
+            )
+            .order_by(CaseEvent.at, CaseEvent.id)
+        )
+    )
+
+
 REPEAT_WINDOW = timedelta(minutes=30)
 
 
