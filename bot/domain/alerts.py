@@ -62,12 +62,27 @@ def reader_zones(
     )
 
 
-def preview(case: Case, kind: str, lang: str, text: str | None = None, **changes: object) -> str:
+def preview(
+    case: Case,
+    kind: str,
+    lang: str,
+    text: str | None = None,
+    *,
+    renewed: bool = False,
+    **changes: object,
+) -> str:
     """The alert exactly as publishing it would render it, before anything is written."""
     view = public_case(case)
     if kind == "further_information":
         changes.setdefault("fi_count", view.fi_count + 1)
-    return render(f"alerts/{kind}.html", lang, case=replace(view, **changes), text=text, tz=None)
+    return render(
+        f"alerts/{kind}.html",
+        lang,
+        case=replace(view, **changes),
+        text=text,
+        tz=None,
+        renewed=renewed,
+    )
 
 
 def follows(case: Case) -> ColumnElement[bool]:
@@ -92,8 +107,8 @@ def recipients(
     acted = exists().where(Action.case_id == case.id, Action.subscriber_id == Subscriber.id)
     reached = or_(follows(case), acted) if include_acted else follows(case)
     condition = and_(Subscriber.status == "active", reached)
-    if exclude_acted:
-        condition = and_(condition, ~acted)
+    if exclude_acted:  # reminders: who has not acted in the current round of the call
+        condition = and_(condition, ~acted.where(Action.round == case.round))
     return condition
 
 
@@ -139,12 +154,13 @@ def publish_alert(
     dedupe_key: str | None = None,
     exclude_acted: bool = False,
     include_acted: bool = False,
+    renewed: bool = False,
 ) -> Alert:
     zones = reader_zones(session, case, exclude_acted=exclude_acted, include_acted=include_acted)
     alert = Alert(
         case_id=case.id,
         kind=kind,
-        texts=render_texts(case, kind, zones, text=text),
+        texts=render_texts(case, kind, zones, text=text, renewed=renewed),
         dedupe_key=dedupe_key,
         created_by=actor.user_id if actor else None,
         created_at=now,

@@ -562,20 +562,27 @@ def further_information(
     text: str,
     internal_note: str | None = None,
     now: datetime | None = None,
+    *,
+    renew: bool = False,
 ) -> Alert:
+    """`renew`: the text renews the call to act (new asks, a new deadline) and opens a new
+    round, in which every supporter may report acting again."""
     require(actor, "coordinator", "update")
     now = now or utcnow()
     case = get_case(session, ref, for_update=True)
     check_active(case)
     text = check_alert_text(text)
     case.fi_count += 1
+    if renew:
+        case.round += 1
+        case.round_started_at = now
     case.last_update_at = now
     case.updated_by = actor.user_id
     _event(
         session, case, actor, "further_information", public_text=text, internal_note=internal_note
     )
     alert = alerts.publish_alert(
-        session, case, "further_information", actor=actor, now=now, text=text
+        session, case, "further_information", actor=actor, now=now, text=text, renewed=renew
     )
     audit.record(
         session,

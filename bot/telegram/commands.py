@@ -14,7 +14,7 @@ COORDINATOR_COMMANDS = (
     *SUBSCRIBER_COMMANDS,
     *("newcase", "addperson", "addtarget", "deadline", "status", "update", "publish", "close"),
     *("drafts", "editperson", "stats", "letter_set", "letters_zip", "cancel", "person"),
-    *("watch", "unwatch"),
+    *("watch", "unwatch", "renew"),
 )
 ADMIN_COMMANDS = (*COORDINATOR_COMMANDS, "audit", "grant", "revoke")
 BY_ROLE = {None: SUBSCRIBER_COMMANDS, "coordinator": COORDINATOR_COMMANDS, "admin": ADMIN_COMMANDS}
