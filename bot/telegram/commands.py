@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
-from bot.texts import LANGUAGES, render
+from bot.languages import LANGUAGES
+from bot.texts import render
 
 SUBSCRIBER_COMMANDS = (
     *("start", "help", "cases", "case", "follow", "unfollow", "mine", "letter"),

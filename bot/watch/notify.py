@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from bot.domain import scheduled
 from bot.domain.alerts import OUTBOX_CHANNEL
+from bot.languages import LANGUAGES
 from bot.store.db import is_postgresql, savepoint
-from bot.store.models import LANGUAGES, Alert, Case, Delivery, WatchItem, WatchSource
+from bot.store.models import Alert, Case, Delivery, WatchItem, WatchSource
 from bot.texts import render
 from bot.watch.problems import explain
 

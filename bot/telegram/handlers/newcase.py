@@ -28,7 +28,8 @@ from bot.domain.cases import PersonInput, TargetInput
 from bot.domain.errors import DeadlineInPast
 from bot.domain.timeutil import parse_local_deadline
 from bot.domain.vocab import country_timezone, normalise_country
-from bot.store.models import LANGUAGES, PERSON_STATUSES, TARGET_ROLES
+from bot.languages import LANGUAGES
+from bot.store.models import PERSON_STATUSES, TARGET_ROLES
 from bot.telegram.dispatch import Ctx, Usage, clean_text, run_handler, send, services_of
 from bot.telegram.reply import Reply
 

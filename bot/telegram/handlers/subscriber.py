@@ -9,11 +9,11 @@ from bot.config import get_settings
 from bot.domain import actions, cases, subscriptions
 from bot.domain.errors import UnknownCase
 from bot.domain.views import case_line, public_case
+from bot.languages import LANGUAGES
 from bot.store.models import SUBSCRIBER_MODES, Case
 from bot.telegram.dispatch import Ctx, ExpiredButton, Usage
 from bot.telegram.keyboards import case_buttons, cases_page_buttons, language_buttons, mode_buttons
 from bot.telegram.reply import Reply
-from bot.texts import LANGUAGES
 
 PAGE_SIZE = 5
 FOLLOW_KINDS = {"all": "all", "country": "country", "theme": "theme"}
