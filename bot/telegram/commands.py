@@ -21,7 +21,7 @@ BY_ROLE = {None: SUBSCRIBER_COMMANDS, "coordinator": COORDINATOR_COMMANDS, "admi
 
 
 def menu(names: tuple[str, ...], lang: str) -> list[BotCommand]:
-    return [BotCommand(name, render(f"menu/{name}.txt", lang)) for name in names]
+    return [BotCommand(name, render("menu.txt", lang, command=name)) for name in names]
 
 
 async def set_default_menus(bot: Bot) -> None:

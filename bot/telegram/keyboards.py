@@ -11,8 +11,8 @@ from bot.texts import render
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "kk": "Қазақша"}
 
 
-def label(lang: str, name: str, **context: object) -> str:
-    return render(f"buttons/{name}.txt", lang, **context)
+def label(lang: str, name: str) -> str:
+    return render("buttons.txt", lang, name=name)
 
 
 def case_buttons(lang: str, ref: str) -> list[list[Button]]:

@@ -30,7 +30,7 @@ NEWS = "news"
 FAILING = "source_failing"
 BUTTONS_KEY = "_buttons"
 
-ButtonSpec = tuple[str, str]  # (label template under buttons/, callback data)
+ButtonSpec = tuple[str, str]  # (label name in templates/ui/buttons.txt, callback data)
 
 
 def news_buttons(item_id: int) -> list[list[ButtonSpec]]:

@@ -146,8 +146,8 @@ def got_languages(ctx: Ctx) -> tuple[Reply, int]:
         ctx.lang,
         [
             [
-                (Reply.page("buttons/save.txt", ctx.lang).html, "newcase:save"),
-                (Reply.page("buttons/cancel.txt", ctx.lang).html, "newcase:cancel"),
+                (Reply.page("buttons.txt", ctx.lang, name="save").html, "newcase:save"),
+                (Reply.page("buttons.txt", ctx.lang, name="cancel").html, "newcase:cancel"),
             ]
         ],
         draft=_draft(ctx),
