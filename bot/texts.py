@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_datetime, format_timedelta, get_timezone_location
+from babel.dates import format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -160,7 +160,6 @@ def environment(lang: str) -> Environment:
         "number": lambda value: format_decimal(value, locale=lang),
         "language": lambda code: language_name(code, lang),
         "country": lambda code: country_name(code, lang),
-        "zone": lambda tz: get_timezone_location(tz, locale=lang),
     }
     env.filters.update(filters)
     env.globals["lang"] = lang
