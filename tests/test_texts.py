@@ -124,6 +124,13 @@ def test_every_catalog_compiles_with_the_placeholders_of_its_message(lang: str) 
     assert buffer.tell() > 0
 
 
+def test_every_language_has_its_own_name_and_catalog() -> None:
+    from bot.languages import ENDONYMS
+
+    assert set(ENDONYMS) == set(LANGUAGES)
+    assert all(catalog_path(lang).is_file() for lang in TRANSLATED)
+
+
 def test_the_plural_rules_are_each_languages_own() -> None:
     assert _catalog("ru").num_plurals == 3
     assert _catalog("kk").num_plurals == 2  # CLDR: one (n = 1), other

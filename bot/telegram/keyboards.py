@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.domain.views import CaseLine
+from bot.languages import ENDONYMS, LANGUAGES
 from bot.telegram.reply import Button
 from bot.texts import render
-
-LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "kk": "Қазақша"}
 
 
 def label(lang: str, name: str) -> str:
@@ -35,7 +34,7 @@ def cases_page_buttons(
 
 
 def language_buttons() -> list[list[Button]]:
-    return [[(name, f"lang:{code}") for code, name in LANGUAGE_NAMES.items()]]
+    return [[(ENDONYMS[code], f"lang:{code}") for code in LANGUAGES]]
 
 
 def mode_buttons(lang: str) -> list[list[Button]]:
