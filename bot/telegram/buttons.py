@@ -25,6 +25,7 @@ ROUTES: dict[str, tuple[str | None, Handler]] = {
     "letter": (None, letters.button_letter),
     "lang": (None, subscriber.set_language),
     "mode": (None, subscriber.set_mode),
+    "stop": (None, subscriber.button_stop),
     "ok": ("coordinator", coordinator.confirm),
     "no": ("coordinator", coordinator.cancel),
     # news from a watched source (bot/watch): draft further information, not relevant, mute

@@ -14,7 +14,9 @@ def label(lang: str, name: str) -> str:
     return render("buttons.txt", lang, name=name)
 
 
-def case_buttons(lang: str, ref: str) -> list[list[Button]]:
+def case_buttons(lang: str, ref: str, *, closed: bool = False) -> list[list[Button]]:
+    if closed:  # nothing left to follow, fetch or report
+        return []
     return [
         [(label(lang, "follow"), f"follow:{ref}")],
         [(label(lang, "letter"), f"letter:{ref}"), (label(lang, "acted"), f"acted:{ref}")],
@@ -35,6 +37,10 @@ def cases_page_buttons(
 
 def language_buttons() -> list[list[Button]]:
     return [[(ENDONYMS[code], f"lang:{code}") for code in LANGUAGES]]
+
+
+def stop_buttons(lang: str) -> list[list[Button]]:
+    return [[(label(lang, "erase"), "stop:yes"), (label(lang, "keep"), "stop:no")]]
 
 
 def mode_buttons(lang: str) -> list[list[Button]]:

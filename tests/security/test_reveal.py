@@ -136,7 +136,7 @@ def test_person_is_refused_to_a_subscriber(
     server: RunningServer, bot: BotThread, sessions: sessionmaker[Session]
 ) -> None:
     text = Chat(server.control, sec.SUBSCRIBER).text(f"/person {REF} 2")
-    assert "Only coordinators can do that" in text
+    assert "This command is for coordinators" in text
     assert not any(value in text for value in SECRETS.values())
     assert _reveals(sessions) == []
 
