@@ -28,7 +28,7 @@ from bot.telegram.buttons import on_button
 from bot.telegram.dispatch import Handler, Services, command
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import coordinator as co
-from bot.telegram.handlers import fallback, letters, watch
+from bot.telegram.handlers import fallback, letters, people, watch
 from bot.telegram.handlers import person as reveal
 from bot.telegram.handlers import subscriber as sub
 from bot.telegram.handlers.newcase import build_conversation
@@ -62,6 +62,7 @@ COMMANDS: dict[str, tuple[str | None, Handler]] = {
     "letter_set": ("coordinator", letters.letter_set),
     "letters_zip": ("coordinator", letters.letters_zip),
     "drafts": ("coordinator", co.drafts),
+    "editperson": ("coordinator", people.edit_person),
     "audit": ("admin", co.audit_log),
     "grant": ("admin", co.grant),
     "revoke": ("admin", co.revoke),

@@ -10,8 +10,8 @@ from bot.telegram.reply import Button
 from bot.texts import render
 
 
-def label(lang: str, name: str) -> str:
-    return render("buttons.txt", lang, name=name)
+def label(lang: str, name: str, **context: object) -> str:
+    return render("buttons.txt", lang, name=name, **context)
 
 
 def case_buttons(lang: str, ref: str, *, closed: bool = False) -> list[list[Button]]:
