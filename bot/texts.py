@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime, format_timedelta
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -158,6 +159,8 @@ def environment(lang: str) -> Environment:
             value, threshold=2, granularity="minute", locale=lang
         ),
         "number": lambda value: format_decimal(value, locale=lang),
+        # 'KZ-1 or KZ-2', 'KZ-1 или KZ-2', 'KZ-1 немесе KZ-2'
+        "or_list": lambda items: format_list(list(items), style="or", locale=lang),
         "language": lambda code: language_name(code, lang),
         "country": lambda code: country_name(code, lang),
     }

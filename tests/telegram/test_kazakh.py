@@ -80,6 +80,9 @@ def test_a_kazakh_subscribers_buttons_are_kazakh(
     chat.language = "kk"
     [case] = chat.say(f"/case {REF}")
     labels = {b["text"] for row in case["reply_markup"]["inline_keyboard"] for b in row}
-    assert labels == {"🔔 Жазылу", "✉️ Хатты алу", "✅ Өтініш жібердім"}
+    assert labels == {
+        *("🔔 Жазылу", "✉️ Хатты алу", "✅ Өтініш жібердім"),
+        *("ℹ️ Толығырақ", "📜 Хронология"),
+    }
     [done] = chat.press(case, button_data(case, f"acted:{REF}"))
     assert "Осы уақытқа дейін 1 адам өтініш жіберді." in done["text"]
