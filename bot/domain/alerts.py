@@ -14,7 +14,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.staff import Actor
 from bot.domain.views import public_case
-from bot.store.models import LANGUAGES, Action, Alert, Case, Delivery, Scope, Subscriber
+from bot.languages import LANGUAGES
+from bot.store.models import Action, Alert, Case, Delivery, Scope, Subscriber
 from bot.texts import render
 
 # The sender LISTENs on this channel (bot/delivery/lock.py).

@@ -37,8 +37,8 @@ from bot.domain.errors import (
 )
 from bot.domain.staff import Actor, require
 from bot.domain.vocab import THEMES, country_timezone, normalise_country
+from bot.languages import LANGUAGES
 from bot.store.models import (
-    LANGUAGES,
     OUTCOMES,
     PERSON_STATUSES,
     TARGET_ROLES,

@@ -53,7 +53,6 @@ ALERT_KINDS = (
 DELIVERY_STATUSES = ("pending", "sent", "failed", "held", "bundled")
 STAFF_ROLES = ("admin", "coordinator")
 ACTION_HOWS = ("email", "letter", "fax", "social", "other")
-LANGUAGES = ("en", "ru", "kk")
 WATCH_KINDS = ("feed", "page")
 WATCH_STATUSES = ("active", "muted")
 # seen: stored without a notice (a first check's backlog, no keyword matched); announced: sent

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.domain.views import CaseLine
+from bot.languages import ENDONYMS, LANGUAGES
 from bot.telegram.reply import Button
 from bot.texts import render
 
-LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "kk": "Қазақша"}
-
 
 def label(lang: str, name: str, **context: object) -> str:
-    return render(f"buttons/{name}.txt", lang, **context)
+    return render("buttons.txt", lang, name=name, **context)
 
 
 def case_buttons(lang: str, ref: str, *, closed: bool = False) -> list[list[Button]]:
@@ -41,7 +40,7 @@ def cases_page_buttons(
 
 
 def language_buttons() -> list[list[Button]]:
-    return [[(name, f"lang:{code}") for code, name in LANGUAGE_NAMES.items()]]
+    return [[(ENDONYMS[code], f"lang:{code}") for code in LANGUAGES]]
 
 
 def stop_buttons(lang: str) -> list[list[Button]]:

@@ -132,7 +132,7 @@ def test_newcase_cancel_saves_nothing(coordinator: Chat, sessions: sessionmaker[
 def test_admin_grants_and_revokes_and_the_menu_follows(
     admin: Chat, server, sessions: sessionmaker[Session]
 ) -> None:
-    assert "User 555 is now coordinator" in admin.text("/grant 555 coordinator")
+    assert "User 555 is now a coordinator" in admin.text("/grant 555 coordinator")
     menu = {c["command"] for c in server.control.commands(scope="chat", chat_id=555)}
     assert {"newcase", "publish", "stats"} <= menu and "grant" not in menu
     assert "no longer has a staff role" in admin.text("/revoke 555")

@@ -75,7 +75,7 @@ def test_follow_button_and_mine_show_the_subscription(
     [followed] = chat.press(case, "follow:KZ-2026-002")
     assert "You now follow case KZ-2026-002" in followed["text"]
     assert "case KZ-2026-002" in chat.text("/mine")
-    assert "the country KZ" in chat.text("/follow country kz")
+    assert "the country Kazakhstan" in chat.text("/follow country kz")
     assert "You no longer follow case KZ-2026-002" in chat.text("/unfollow KZ-2026-002")
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Scope)) == 1
@@ -88,7 +88,7 @@ def test_acting_twice_counts_once(chat: Chat, sessions: sessionmaker[Session]) -
     [second] = chat.press(case, "acted:KZ-2026-001")
     assert "Thank you! Your action on KZ-2026-001 is counted." in first["text"]
     assert "You already told us" in second["text"]
-    assert "1 supporters have taken action" in second["text"]
+    assert "1 supporter has taken action" in second["text"]
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Action)) == 1
 

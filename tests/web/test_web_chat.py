@@ -178,6 +178,53 @@ def test_a_subscriber_follows_a_case_and_acts_on_the_coordinators_update(
 
 
 @SQLITE_ONLY
+def test_a_kazakh_subscriber_reads_the_whole_bot_in_kazakh(
+    sandbox: RunningServer, page: sync_api.Page
+) -> None:
+    """Ерлан's client is in Kazakh: every answer is Kazakh, from /start to an alert. The
+    screenshots in docs/screenshots (README links them) are copies of these."""
+    steps = Steps(page, "kk")
+    page.goto(f"{sandbox.url}/#user=1003")
+    expect(page.locator(".whoami")).to_contain_text("Ерлан")
+    expect(page.locator("#bot-status")).to_have_text("bot")
+    shot = steps.shot
+    # each answer by a phrase only it has (Playwright matches text case-insensitively)
+    for command, kazakh, name in [
+        ("/start", "қош келдіңіз", "start"),
+        ("/help", "өтініш хаттың үлгісі", "help"),
+        ("/cases", "Істі ашу үшін оны басыңыз", "cases"),
+        (f"/case {REF}", "Кімге жазу керек", "case"),
+        ("/settings", "Баптаулар", "settings"),
+        ("/mine", "ештеңеге жазылған жоқсыз", "mine"),
+        ("/acted", "іс нөмірі керек", "wrong-command"),
+    ]:
+        say(page, command)
+        bot_message(page, kazakh)
+        shot(name)
+    case = bot_message(page, "Кімге жазу керек")
+    expect(case).to_contain_text("жылғы")  # '2027 жылғы 4 қаңтар', as Kazakh writes a date
+    case.get_by_role("button", name="Жазылу").click()
+    bot_message(page, "Сіз жазылдыңыз")
+    say(page, "/mine")
+    bot_message(page, "Жазылымдарыңыз")
+    shot("mine-following")
+
+    be(page, "Dana")
+    say(page, f"/update {REF} He was moved to another prison.")
+    bot_message(page, "He was moved to another prison.").get_by_role(
+        "button", name="Confirm"
+    ).click()
+    bot_message(page, "queued for 1 subscriber")
+    be(page, "Ерлан")
+    alert = bot_message(page, "ҚОСЫМША АҚПАРАТ")
+    expect(alert.get_by_role("button", name="Өтініш жібердім")).to_be_visible()
+    shot("alert")
+    alert.get_by_role("button", name="Өтініш жібердім").click()
+    bot_message(page, "өтінішіңіз есепке алынды")
+    shot("acted")
+
+
+@SQLITE_ONLY
 def test_the_command_menu_and_user_list_work_by_keyboard_at_phone_width(
     sandbox: RunningServer, page: sync_api.Page
 ) -> None:

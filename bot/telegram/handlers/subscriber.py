@@ -9,6 +9,7 @@ from bot.config import get_settings
 from bot.domain import actions, cases, subscriptions
 from bot.domain.errors import UnknownCase
 from bot.domain.views import case_line, public_case
+from bot.languages import LANGUAGES
 from bot.store.models import SUBSCRIBER_MODES, Case
 from bot.telegram.dispatch import Ctx, ExpiredButton, Usage
 from bot.telegram.keyboards import (
@@ -19,7 +20,6 @@ from bot.telegram.keyboards import (
     stop_buttons,
 )
 from bot.telegram.reply import Reply
-from bot.texts import LANGUAGES
 
 PAGE_SIZE = 5
 FOLLOW_KINDS = {"all": "all", "country": "country", "theme": "theme"}
