@@ -7,7 +7,7 @@ DEV_STAMP := $(VENV)/.dev-stamp
 PYTHON ?= python3
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test test-later bench lint sandbox clean
+.PHONY: run test test-later bench lint sandbox clean i18n i18n-compile
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,28 @@ $(DEV_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@ $(RUN_STAMP)
 
-run: $(RUN_STAMP)
+# Translations (docs/TRANSLATING.md): the UI's strings live in templates/ui, marked with Jinja's
+# i18n tags; bot/locales/<lang>/LC_MESSAGES/uabot.po holds each language's translations.
+# `make i18n` extracts the strings, merges them into every catalog and compiles; the .mo files
+# are built here on setup (never committed), so `make run` and `make test` compile them.
+LOCALES := bot/locales
+POT     := $(LOCALES)/uabot.pot
+CATALOGS := $(wildcard $(LOCALES)/*/LC_MESSAGES/uabot.po)
+COMPILED := $(CATALOGS:.po=.mo)
+PYBABEL := $(VENV)/bin/pybabel
+
+$(LOCALES)/%/LC_MESSAGES/uabot.mo: $(LOCALES)/%/LC_MESSAGES/uabot.po | $(RUN_STAMP)
+	$(PYBABEL) -q compile -D uabot -l $* -i $< -o $@
+
+i18n-compile: $(COMPILED)
+
+i18n: $(RUN_STAMP)
+	$(PYBABEL) -q extract -F babel.cfg -o $(POT) --no-wrap --sort-by-file \
+		--add-comments=TRANSLATORS: --project=uabot .
+	$(PYBABEL) -q update -i $(POT) -d $(LOCALES) -D uabot --no-wrap --ignore-obsolete --previous
+	$(PYBABEL) compile -d $(LOCALES) -D uabot --statistics
+
+run: $(RUN_STAMP) $(COMPILED)
 	$(VENV)/bin/uabot db upgrade
 	$(VENV)/bin/uabot demo load --subscribers 5
 	$(VENV)/bin/uabot run
@@ -38,14 +59,14 @@ $(CHROMIUM):
 		echo "chromium is missing and installing it needs root: tests/web will be skipped"; \
 	fi
 
-test: $(DEV_STAMP) $(CHROMIUM)
+test: $(DEV_STAMP) $(CHROMIUM) $(COMPILED)
 	$(PY) tests/pg_runner.py $(PY) -m pytest -v $(PYTEST_ARGS)
 
 # The whole suite as if it ran years from now: every Python process of the run (pytest and
 # what it starts) reads a wall clock LATER ahead (tests/later/sitecustomize.py says how).
 # It proves no test depends on the calendar. LATER=+10y picks another offset.
 LATER ?= +3y
-test-later: $(DEV_STAMP) $(CHROMIUM)
+test-later: $(DEV_STAMP) $(CHROMIUM) $(COMPILED)
 	UABOT_TEST_LATER='$(LATER)' PYTHONPATH='$(CURDIR)/tests/later' \
 		$(PY) tests/pg_runner.py $(PY) -m pytest -p no:time_machine $(PYTEST_ARGS)
 
@@ -56,4 +77,4 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3* .pytest_cache
+	rm -rf $(VENV) var/*.sqlite3* .pytest_cache $(COMPILED)

@@ -46,10 +46,10 @@ def case_keyboard(ref: str, language: str) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    render("buttons/letter.txt", language), callback_data=f"letter:{ref}"
+                    render("buttons.txt", language, name="letter"), callback_data=f"letter:{ref}"
                 ),
                 InlineKeyboardButton(
-                    render("buttons/acted.txt", language), callback_data=f"acted:{ref}"
+                    render("buttons.txt", language, name="acted"), callback_data=f"acted:{ref}"
                 ),
             ]
         ]
@@ -64,7 +64,9 @@ def own_keyboard(spec: str, language: str) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(render(f"buttons/{label}.txt", language), callback_data=data)
+                InlineKeyboardButton(
+                    render("buttons.txt", language, name=label), callback_data=data
+                )
                 for label, data in row
             ]
             for row in rows

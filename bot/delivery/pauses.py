@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from bot.domain import scheduled
 from bot.domain.alerts import OUTBOX_CHANNEL
+from bot.languages import LANGUAGES
 from bot.store.db import is_postgresql
-from bot.store.models import LANGUAGES, Alert, Delivery, DeliveryPause, Staff
+from bot.store.models import Alert, Delivery, DeliveryPause, Staff
 from bot.store.urgency import urgency
 from bot.texts import render
 

@@ -35,6 +35,7 @@ class CaseStats:
     blocked: int
     gone: int
     actions: int
+    rounds: tuple[int, ...] = ()  # actions in round 1, 2…; empty while there is one round
 
 
 def tally(session: Session, case_id: int) -> int:
@@ -60,7 +61,11 @@ def record_action(
     case = open_for_action(session, ref)
     subscriber = ensure_subscriber(session, chat_id)
     existing = session.scalar(
-        select(Action.id).where(Action.case_id == case.id, Action.subscriber_id == subscriber.id)
+        select(Action.id).where(
+            Action.case_id == case.id,
+            Action.subscriber_id == subscriber.id,
+            Action.round == case.round,
+        )
     )
     created = False
     if existing is None:
@@ -68,7 +73,11 @@ def record_action(
             with savepoint(session):
                 session.add(
                     Action(
-                        case_id=case.id, subscriber_id=subscriber.id, how=how, at=now or utcnow()
+                        case_id=case.id,
+                        subscriber_id=subscriber.id,
+                        how=how,
+                        round=case.round,
+                        at=now or utcnow(),
                     )
                 )
             created = True
@@ -115,4 +124,16 @@ def case_stats(session: Session, ref: str) -> CaseStats:
         blocked=failures.get("blocked", 0),
         gone=failures.get("gone", 0),
         actions=tally(session, case.id),
+        rounds=_per_round(session, case) if case.round > 1 else (),
     )
+
+
+def _per_round(session: Session, case: Case) -> tuple[int, ...]:
+    counts = dict(
+        session.execute(
+            select(Action.round, func.count())
+            .where(Action.case_id == case.id)
+            .group_by(Action.round)
+        ).all()
+    )
+    return tuple(counts.get(n, 0) for n in range(1, case.round + 1))

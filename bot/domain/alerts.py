@@ -14,7 +14,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.staff import Actor
 from bot.domain.views import public_case
-from bot.store.models import LANGUAGES, Action, Alert, Case, Delivery, Scope, Subscriber
+from bot.languages import LANGUAGES
+from bot.store.models import Action, Alert, Case, Delivery, Scope, Subscriber
 from bot.store.urgency import urgency
 from bot.texts import render
 
@@ -63,12 +64,27 @@ def reader_zones(
     )
 
 
-def preview(case: Case, kind: str, lang: str, text: str | None = None, **changes: object) -> str:
+def preview(
+    case: Case,
+    kind: str,
+    lang: str,
+    text: str | None = None,
+    *,
+    renewed: bool = False,
+    **changes: object,
+) -> str:
     """The alert exactly as publishing it would render it, before anything is written."""
     view = public_case(case)
     if kind == "further_information":
         changes.setdefault("fi_count", view.fi_count + 1)
-    return render(f"alerts/{kind}.html", lang, case=replace(view, **changes), text=text, tz=None)
+    return render(
+        f"alerts/{kind}.html",
+        lang,
+        case=replace(view, **changes),
+        text=text,
+        tz=None,
+        renewed=renewed,
+    )
 
 
 def follows(case: Case) -> ColumnElement[bool]:
@@ -93,8 +109,8 @@ def recipients(
     acted = exists().where(Action.case_id == case.id, Action.subscriber_id == Subscriber.id)
     reached = or_(follows(case), acted) if include_acted else follows(case)
     condition = and_(Subscriber.status == "active", reached)
-    if exclude_acted:
-        condition = and_(condition, ~acted)
+    if exclude_acted:  # reminders: who has not acted in the current round of the call
+        condition = and_(condition, ~acted.where(Action.round == case.round))
     return condition
 
 
@@ -140,12 +156,13 @@ def publish_alert(
     dedupe_key: str | None = None,
     exclude_acted: bool = False,
     include_acted: bool = False,
+    renewed: bool = False,
 ) -> Alert:
     zones = reader_zones(session, case, exclude_acted=exclude_acted, include_acted=include_acted)
     alert = Alert(
         case_id=case.id,
         kind=kind,
-        texts=render_texts(case, kind, zones, text=text),
+        texts=render_texts(case, kind, zones, text=text, renewed=renewed),
         dedupe_key=dedupe_key,
         created_by=actor.user_id if actor else None,
         created_at=now,

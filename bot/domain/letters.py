@@ -16,9 +16,10 @@ from bot.domain.cases import get_case
 from bot.domain.errors import CaseClosed, InvalidValue
 from bot.domain.staff import Actor, require
 from bot.domain.views import PublicCase, PublicTarget, public_case
+from bot.languages import LANGUAGES
 from bot.letters.errors import LetterInvalid
 from bot.letters.render import CONTEXT_NAMES, BodyError, letter_context, render_body
-from bot.store.models import LANGUAGES, Case, ModelLetter
+from bot.store.models import Case, ModelLetter
 
 MAX_BODY = 8_000
 # Checks a body on a case with no targets yet: every field a target has, all empty.

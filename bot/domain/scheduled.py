@@ -34,9 +34,10 @@ from bot import schedule
 from bot.domain import alerts
 from bot.domain.cases import get_case
 from bot.domain.views import public_case
+from bot.languages import LANGUAGES
 from bot.schedule import CaseClock, DigestClock, Job, Plan, Policy
 from bot.store.db import is_postgresql
-from bot.store.models import LANGUAGES, Alert, Case, CaseEvent, Delivery, Staff, Subscriber
+from bot.store.models import Alert, Case, CaseEvent, Delivery, Staff, Subscriber
 from bot.store.urgency import urgency
 from bot.texts import render
 

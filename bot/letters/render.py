@@ -127,7 +127,13 @@ def _deadline(case: PublicCase, lang: str) -> str | None:
     if case.deadline is None:
         return None
     local = case.deadline.astimezone(ZoneInfo(case.timezone))
-    return format_date(local.date(), format="long", locale=lang)
+    return _date(local.date(), lang)
+
+
+def _date(on: date, lang: str) -> str:
+    """As the language writes a date in a letter (date_format.txt, a Babel pattern):
+    '5 December 2026', '5 декабря 2026 г.', '2026 жылғы 5 желтоқсан'."""
+    return format_date(on, format=renderer(lang, "date_format.txt")(), locale=lang)
 
 
 def _salutation(target: PublicTarget, lang: str) -> str:
@@ -158,7 +164,7 @@ def letter_context(
         "plural": _is_plural(case.people),
         "pronoun": single.pronoun if single else None,
         "salutation": _salutation(target, lang),
-        "date": format_date(on, format="long", locale=lang),
+        "date": _date(on, lang),
         "deadline": _deadline(case, lang),
         "country": Locale.parse(lang).territories.get(case.country, case.country),
         "signature": (signature or "").strip() or renderer(lang, "signature.txt")(),

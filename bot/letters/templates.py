@@ -22,10 +22,10 @@ from jinja2 import (
 )
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from bot.languages import LANGUAGES
 from bot.texts import TEMPLATES_DIR
 
 LETTERS_DIR: Path = TEMPLATES_DIR / "letters"
-LANGUAGES = ("en", "ru", "kk")
 # A coordinator's body may repeat text or raise to a power; bounded so one typo
 # (`{{ "x" * 10**9 }}`) cannot take the bot's memory.
 MAX_REPEAT = 1_000

@@ -59,7 +59,6 @@ ALERT_KINDS = (
 DELIVERY_STATUSES = ("pending", "sent", "failed", "held", "bundled")
 STAFF_ROLES = ("admin", "coordinator")
 ACTION_HOWS = ("email", "letter", "fax", "social", "other")
-LANGUAGES = ("en", "ru", "kk")
 WATCH_KINDS = ("feed", "page")
 WATCH_STATUSES = ("active", "muted")
 # seen: stored without a notice (a first check's backlog, no keyword matched); announced: sent
@@ -126,6 +125,13 @@ class Case(Base):
     published_at: Mapped[datetime | None]
     last_update_at: Mapped[datetime | None]
     fi_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Another organisation's urgent action this case relays (optional, public).
+    source_ref: Mapped[str | None] = mapped_column(String(64))
+    source_url: Mapped[str | None] = mapped_column(String(500))
+    # A further information that renews the call to act opens round 2, 3…: supporters may
+    # report acting again, and reminders go to who has not acted in this round.
+    round: Mapped[int] = mapped_column(Integer, server_default="1")
+    round_started_at: Mapped[datetime | None]
 
     people: Mapped[list[Person]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Person.position"
@@ -301,7 +307,9 @@ class Action(Base):
 
     __tablename__ = "actions"
     __table_args__ = (
-        UniqueConstraint("case_id", "subscriber_id", name="uq_actions_case_subscriber"),
+        UniqueConstraint(
+            "case_id", "subscriber_id", "round", name="uq_actions_case_subscriber_round"
+        ),
         CheckConstraint(_in("how", ACTION_HOWS), name="how"),
     )
 
@@ -311,6 +319,7 @@ class Action(Base):
         ForeignKey("subscribers.id", ondelete="SET NULL")
     )
     how: Mapped[str] = mapped_column(String(16), default="other")
+    round: Mapped[int] = mapped_column(Integer, server_default="1")
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:

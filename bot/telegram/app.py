@@ -66,6 +66,7 @@ COMMANDS: dict[str, tuple[str | None, Handler]] = {
     "letter_set": ("coordinator", letters.letter_set),
     "letters_zip": ("coordinator", letters.letters_zip),
     "drafts": ("coordinator", co.drafts),
+    "renew": ("coordinator", co.renew),
     "editperson": ("coordinator", people.edit_person),
     "audit": ("admin", co.audit_log),
     "grant": ("admin", co.grant),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
-from bot.texts import LANGUAGES, render
+from bot.languages import LANGUAGES
+from bot.texts import render
 
 SUBSCRIBER_COMMANDS = (
     *("start", "help", "cases", "case", "follow", "unfollow", "mine", "letter"),
@@ -14,14 +15,14 @@ COORDINATOR_COMMANDS = (
     *SUBSCRIBER_COMMANDS,
     *("newcase", "addperson", "addtarget", "deadline", "status", "update", "publish", "close"),
     *("drafts", "editperson", "stats", "letter_set", "letters_zip", "cancel", "person"),
-    *("watch", "unwatch"),
+    *("watch", "unwatch", "renew"),
 )
 ADMIN_COMMANDS = (*COORDINATOR_COMMANDS, "audit", "grant", "revoke")
 BY_ROLE = {None: SUBSCRIBER_COMMANDS, "coordinator": COORDINATOR_COMMANDS, "admin": ADMIN_COMMANDS}
 
 
 def menu(names: tuple[str, ...], lang: str) -> list[BotCommand]:
-    return [BotCommand(name, render(f"menu/{name}.txt", lang)) for name in names]
+    return [BotCommand(name, render("menu.txt", lang, command=name)) for name in names]
 
 
 async def set_default_menus(bot: Bot) -> None:

@@ -5,22 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.domain.views import CaseLine
+from bot.languages import ENDONYMS, LANGUAGES
 from bot.telegram.reply import Button
 from bot.texts import render
 
-LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "kk": "Қазақша"}
-
 
 def label(lang: str, name: str, **context: object) -> str:
-    return render(f"buttons/{name}.txt", lang, **context)
+    return render("buttons.txt", lang, name=name, **context)
 
 
 def case_buttons(lang: str, ref: str, *, closed: bool = False) -> list[list[Button]]:
-    if closed:  # nothing left to follow, fetch or report
-        return []
+    """A case card's buttons: the calls to act while it runs (a closed case has none left to
+    follow, fetch or report), and its background and history either way."""
+    more = [(label(lang, "more"), f"more:{ref}"), (label(lang, "history"), f"history:{ref}")]
+    if closed:
+        return [more]
     return [
         [(label(lang, "follow"), f"follow:{ref}")],
         [(label(lang, "letter"), f"letter:{ref}"), (label(lang, "acted"), f"acted:{ref}")],
+        more,
     ]
 
 
@@ -37,7 +40,7 @@ def cases_page_buttons(
 
 
 def language_buttons() -> list[list[Button]]:
-    return [[(name, f"lang:{code}") for code, name in LANGUAGE_NAMES.items()]]
+    return [[(ENDONYMS[code], f"lang:{code}") for code in LANGUAGES]]
 
 
 def stop_buttons(lang: str) -> list[list[Button]]:

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from bot.domain import scheduled
 from bot.domain.alerts import OUTBOX_CHANNEL
+from bot.languages import LANGUAGES
 from bot.store.db import is_postgresql, savepoint
-from bot.store.models import LANGUAGES, Alert, Case, Delivery, WatchItem, WatchSource
+from bot.store.models import Alert, Case, Delivery, WatchItem, WatchSource
 from bot.store.urgency import urgency
 from bot.texts import render
 from bot.watch.problems import explain
@@ -30,7 +31,7 @@ NEWS = "news"
 FAILING = "source_failing"
 BUTTONS_KEY = "_buttons"
 
-ButtonSpec = tuple[str, str]  # (label template under buttons/, callback data)
+ButtonSpec = tuple[str, str]  # (label name in templates/ui/buttons.txt, callback data)
 
 
 def news_buttons(item_id: int) -> list[list[ButtonSpec]]:

@@ -93,5 +93,5 @@ def test_case_alerts_carry_the_letter_and_acted_buttons() -> None:
     assert keyboard is not None
     buttons = keyboard.inline_keyboard[0]
     assert [b.callback_data for b in buttons] == ["letter:KZ-2026-001", "acted:KZ-2026-001"]
-    assert buttons[0].text == message.render("buttons/letter.txt", "ru")
+    assert buttons[0].text == message.render("buttons.txt", "ru", name="letter")
     assert message.buttons_for(_content("closed"), "en") is None

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.domain import actions, cases, subscriptions
+from bot.domain import actions, alerts, cases, subscriptions
 from bot.domain.errors import ActionEnded, InvalidValue, UnknownCase
 from bot.store.models import Action, Delivery, Subscriber
 from tests.domain.factories import COORDINATOR, NOW, active, closed, count, draft, refused
@@ -157,3 +157,33 @@ def test_case_stats_count_deliveries_failures_and_actions(sessions: sessionmaker
 def test_stats_of_an_unknown_case_are_refused(sessions: sessionmaker[Session]) -> None:
     with sessions() as session, pytest.raises(UnknownCase):
         actions.case_stats(session, "KZ-2026-999")
+
+
+def test_a_renewed_call_lets_supporters_act_again_and_reminds_who_has_not_in_this_round(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        active(session, REF)
+        for chat_id in (11, 12):
+            subscriptions.follow(session, chat_id, "case", REF)
+        actions.record_action(session, 11, REF)
+    with sessions.begin() as session:
+        case = cases.get_case(session, REF)
+        reminded = session.scalars(
+            select(Subscriber.chat_id).where(alerts.recipients(case, exclude_acted=True))
+        ).all()
+        assert reminded == [12]
+        cases.further_information(session, COORDINATOR, REF, "Write again.", now=NOW, renew=True)
+    with sessions.begin() as session:
+        case = cases.get_case(session, REF)
+        reminded = session.scalars(
+            select(Subscriber.chat_id)
+            .where(alerts.recipients(case, exclude_acted=True))
+            .order_by(Subscriber.chat_id)
+        ).all()
+        assert reminded == [11, 12]  # round 2: nobody has acted in it yet
+        assert actions.record_action(session, 11, REF).created
+        assert not actions.record_action(session, 11, REF).created
+    with sessions() as session:
+        stats = actions.case_stats(session, REF)
+    assert (stats.actions, stats.rounds) == (2, (1, 1))

@@ -17,7 +17,7 @@ from bot.telegram.thread import BotThread
 from tests.clock import typed_deadline
 from tests.live import live_application
 from tests.telegram.conftest import COORDINATOR, TOKEN, published_case
-from tests.telegram.harness import Chat, as_seen, button_data
+from tests.telegram.harness import Chat, as_seen, button_data, buttons
 
 
 @pytest.fixture
@@ -128,10 +128,34 @@ def test_closed_is_closed_and_who_acted_hears_the_outcome(
     assert "This urgent action has ended" in closed_card["text"]
     assert "She died in pre-trial detention." in closed_card["text"]
     assert "Act before" not in closed_card["text"] and "Write to" not in closed_card["text"]
-    assert not (closed_card.get("reply_markup") or {}).get("inline_keyboard")
+    assert set(buttons(closed_card).values()) == {f"more:{ref}", f"history:{ref}"}
 
     # The buttons of the card seen before the close still sit in the chat.
     for verb in ("letter:", "acted:"):
         [answer] = supporter.press(card, button_data(card, verb))
         assert "has ended" in answer["text"] and "no further appeals" in answer["text"]
         assert "/publish" not in answer["text"] and not answer.get("document")
+
+
+def test_a_renewed_call_opens_a_round_in_which_supporters_act_again(
+    live_bot: BotThread, server: RunningServer, sessions: sessionmaker[Session]
+) -> None:
+    control = server.control
+    ref = published_case(sessions, title="Trial of a journalist", person="Serik")
+    supporter = Chat(control, 41)
+    supporter.say(f"/follow {ref}")
+    supporter.say("/settings tz Asia/Almaty")  # the case's zone: the preview's own text
+    supporter.say(f"/acted {ref}")
+    assert "already told us" in supporter.text(f"/acted {ref}")
+    coordinator = Chat(control, COORDINATOR)
+    [preview] = coordinator.say(f"/renew {ref} The trial starts on Monday: write to the court.")
+    assert "The call to act is renewed" in preview["text"]
+    since = supporter.last_id()
+    coordinator.press_edit(preview, button_data(preview, "ok:"))
+    [alert] = [as_seen(m) for m in control.wait(supporter.user_id, since=since, timeout=10)]
+    assert "The call to act is renewed" in alert["text"]
+    assert alert["html"] in preview["html"]  # what was previewed is what arrived
+
+    assert "already told us" not in supporter.text(f"/acted {ref}")  # round 2: counts again
+    stats = coordinator.text(f"/stats {ref}")
+    assert "Actions taken: 2 (round 1: 1, round 2: 1)" in stats

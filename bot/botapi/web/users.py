@@ -24,4 +24,5 @@ DEMO_USERS = (
     DemoUser(1002, "Ольга", "ru", None, "Подписчица · русский"),
     DemoUser(901, "Dana", "en", "coordinator", "Coordinator"),
     DemoUser(900, "Arman", "en", "admin", "Admin"),
+    DemoUser(1003, "Ерлан", "kk", None, "Жазылушы · қазақша"),
 )

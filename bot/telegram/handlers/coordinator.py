@@ -138,16 +138,31 @@ def publish(ctx: Ctx) -> Reply:
     )
 
 
-def update(ctx: Ctx) -> Reply:
-    ref = _need(ctx, "update", 2)[0]
+def update(ctx: Ctx) -> list[Reply]:
+    return _further_information(ctx, "update")
+
+
+def renew(ctx: Ctx) -> list[Reply]:
+    """/renew: a further information that renews the call to act and opens a new round."""
+    return _further_information(ctx, "renew")
+
+
+def _further_information(ctx: Ctx, op: str) -> list[Reply]:
+    ref = _need(ctx, op, 2)[0]
     case = cases.get_case(ctx.session, ref)
     cases.check_active(case)
     text = cases.check_alert_text(_tail(ctx, 1))
-    return ask_confirmation(
+    preview = ask_confirmation(
         ctx,
-        {"op": "update", "ref": case.ref, "text": text},
-        alerts.preview(case, "further_information", ctx.lang, text),
+        {"op": op, "ref": case.ref, "text": text},
+        alerts.preview(case, "further_information", ctx.lang, text, renewed=op == "renew"),
     )
+    sent_at = cases.repeated_update(ctx.session, case, text, ctx.now)
+    if sent_at is None:
+        return [preview]
+    minutes = max(1, int((ctx.now - sent_at).total_seconds() // 60))
+    warning = Reply.page("bot/repeated_update.html", ctx.lang, ref=case.ref, minutes=minutes)
+    return [warning, preview]
 
 
 def close(ctx: Ctx) -> Reply:
@@ -175,8 +190,11 @@ def confirm(ctx: Ctx) -> Reply:
         )
     if request["op"] == "publish":
         alert = cases.publish(ctx.session, ctx.actor, ref, now=ctx.now)
-    elif request["op"] == "update":
-        alert = cases.further_information(ctx.session, ctx.actor, ref, request["text"], now=ctx.now)
+    elif request["op"] in ("update", "renew"):
+        renewing = request["op"] == "renew"
+        alert = cases.further_information(
+            ctx.session, ctx.actor, ref, request["text"], now=ctx.now, renew=renewing
+        )
     else:
         alert = cases.close(
             ctx.session, ctx.actor, ref, request["outcome"], request["text"], now=ctx.now

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.domain import actions, cases, subscriptions
+from bot.languages import LANGUAGES
 from bot.letters import service
 from bot.letters.errors import LetterUnavailable
-from bot.store.models import LANGUAGES
 from bot.telegram.dispatch import Ctx, ExpiredButton, Usage
 from bot.telegram.handlers.coordinator import ask_confirmation
 from bot.telegram.reply import Reply

@@ -28,8 +28,9 @@ from bot.domain.cases import PersonInput, TargetInput
 from bot.domain.errors import DeadlineInPast
 from bot.domain.timeutil import parse_local_deadline
 from bot.domain.vocab import country_timezone, normalise_country
+from bot.languages import LANGUAGES
 from bot.runtime import off_loop
-from bot.store.models import LANGUAGES, PERSON_STATUSES, TARGET_ROLES
+from bot.store.models import PERSON_STATUSES, TARGET_ROLES
 from bot.telegram.dispatch import (
     Ctx,
     Usage,
@@ -154,8 +155,8 @@ def got_languages(ctx: Ctx) -> tuple[Reply, int]:
         ctx.lang,
         [
             [
-                (Reply.page("buttons/save.txt", ctx.lang).html, "newcase:save"),
-                (Reply.page("buttons/cancel.txt", ctx.lang).html, "newcase:cancel"),
+                (Reply.page("buttons.txt", ctx.lang, name="save").html, "newcase:save"),
+                (Reply.page("buttons.txt", ctx.lang, name="cancel").html, "newcase:cancel"),
             ]
         ],
         draft=_draft(ctx),

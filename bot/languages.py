@@ -1,0 +1,12 @@
+"""The languages uabot speaks: the one list the store, the texts and the letters share."""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "ru", "kk")
+# Each language in its own words, for the language buttons: whoever cannot read the current
+# language still finds theirs.
+ENDONYMS = {"en": "English", "ru": "Русский", "kk": "Қазақша"}
+DEFAULT_LANGUAGE = "en"
+# English is the source text; Kazakh speakers read Russian far more often than English, so a
+# string missing in Kazakh is looked up in Russian, then shown in English (per string).
+FALLBACKS = {"kk": ("kk", "ru"), "ru": ("ru",), "en": ()}
