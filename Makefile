@@ -7,7 +7,7 @@ DEV_STAMP := $(VENV)/.dev-stamp
 PYTHON ?= python3
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test bench lint sandbox clean
+.PHONY: run test bench lint sandbox clean wheel-check
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ test: $(DEV_STAMP) $(CHROMIUM)
 
 bench: $(DEV_STAMP)
 	$(PY) tests/pg_runner.py $(PY) benchmarks/run.py $(BENCH_ARGS)
+
+# The wheel as an operator installs it, in a fresh virtualenv (tests/test_wheel.py runs the
+# same check inside `make test`).
+wheel-check: $(DEV_STAMP)
+	$(PY) tests/wheel_check.py
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .

@@ -13,7 +13,9 @@ from typing import Any
 from babel.dates import format_datetime, format_timedelta
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+from bot import resources
+
+TEMPLATES_DIR: Path = resources.directory(resources.TEMPLATES)
 LANGUAGES = ("en", "ru", "kk")
 DEFAULT_LANGUAGE = "en"
 # Kazakh speakers read Russian far more often than English: fall back to it first.

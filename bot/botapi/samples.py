@@ -9,7 +9,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-FEEDS_DIR = Path(__file__).resolve().parent / "sample_feeds"
+from bot import resources
+
+FEEDS_DIR: Path = resources.directory(resources.SAMPLE_FEEDS)
 FEEDS_PATH = "/_samples/feeds/"
 _NAME = re.compile(r"^[a-z0-9-]{1,64}\.xml$")
 
