@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     SANDBOX_HOST: str = "127.0.0.1"
     SANDBOX_PORT: int = 8080
     LOG_LEVEL: str = "INFO"
+    # /healthz and /metrics of `uabot run` and `uabot worker` (bot/ops.py); port 0: not served.
+    HEALTH_HOST: str = "127.0.0.1"
+    HEALTH_PORT: int = Field(default=9465, ge=0, le=65535)
     # Delivery (bot/delivery): Telegram's documented limits by default; a rate of 0 means none.
     DELIVERY_GLOBAL_RATE: float = Field(default=30.0, ge=0)
     DELIVERY_GLOBAL_BURST: float = Field(default=3.0, ge=1)

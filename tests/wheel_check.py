@@ -8,7 +8,8 @@ Steps, each failing with a message that names what is missing:
 2. install it with its dependencies into a new virtualenv (pip's cache makes this quick);
 3. there, in an empty directory: every file `bot/resources.py` lists as shipped is present;
    `uabot db upgrade`; `uabot demo load`; `uabot letters export` of a seed case as PDF;
-   `uabot run` in sandbox mode long enough to fetch the web chat page and get a bot reply.
+   `uabot run` in sandbox mode long enough to fetch the web chat page, get a bot reply, and
+   read its /healthz and /metrics.
 """
 
 from __future__ import annotations
@@ -122,8 +123,9 @@ _WHERE_AND_WHAT_IS_MISSING = (
 
 def _sandbox_reply(uabot: str, workdir: Path, env: dict[str, str]) -> str:
     """`uabot run` with no token: fetch the web chat page, say /start, wait for the answer."""
-    port = _free_port()
+    port, health_port = _free_port(), _free_port()
     env = {**env, "SANDBOX_HOST": "127.0.0.1", "SANDBOX_PORT": str(port)}
+    env["HEALTH_PORT"] = str(health_port)
     log = workdir / "run.log"
     with log.open("w") as sink:
         process = subprocess.Popen(
@@ -140,6 +142,11 @@ def _sandbox_reply(uabot: str, workdir: Path, env: dict[str, str]) -> str:
         replies = json.loads(answer)
         if not replies or not replies[0].get("plain_text"):
             raise WheelCheckFailed("uabot run: the bot did not answer /start:\n" + answer[:300])
+        health = json.loads(_get(f"http://127.0.0.1:{health_port}/healthz"))
+        if health.get("status") != "ok":
+            raise WheelCheckFailed(f"uabot run: /healthz says {health}")
+        if "uabot_reply_seconds_count" not in _get(f"http://127.0.0.1:{health_port}/metrics"):
+            raise WheelCheckFailed("uabot run: /metrics lacks uabot_reply_seconds")
         return str(replies[0]["plain_text"])
     except (urllib.error.URLError, OSError) as exc:
         raise WheelCheckFailed(f"uabot run: {exc}\n{_tail(log)}") from None

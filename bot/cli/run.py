@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 from bot.botapi.local import run_server
 from bot.botapi.web import DEMO_USERS
 from bot.cli.context import LazyRuntime, pass_runtime
-from bot.delivery.limiter import SharedRateLimiter
+from bot.delivery.limiter import Pacer, SharedRateLimiter
 from bot.delivery.sender import DeliveryConfig
 from bot.delivery.worker import Worker, bot_endpoint, make_bot, pacer_from_settings
 from bot.domain import staff
+from bot.ops import Ops, serving
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler, beside
 from bot.telegram.app import build_application
@@ -88,12 +89,15 @@ def grant_demo_staff(session: Session) -> None:
             staff.grant(session, staff.SYSTEM, user.user_id, user.role)
 
 
-async def _deliver(rt: Runtime, token: str, base_url: str, pacer, stop: asyncio.Event) -> None:
+async def _deliver(
+    rt: Runtime, token: str, base_url: str, pacer: Pacer, stop: asyncio.Event
+) -> None:
     """The outbox sender beside the bot, on the same pacer: replies go ahead of broadcasts.
     The scheduler runs beside it and queues reminders, notices and digests for it."""
     config = DeliveryConfig.from_settings(rt.settings)
     bot = make_bot(token, base_url, config.concurrency)
-    async with bot:
+    ops = Ops(rt.engine, pacer.paused_for, rt.settings.SCHEDULER_INTERVAL)
+    async with bot, serving(ops, rt.settings.HEALTH_HOST, rt.settings.HEALTH_PORT):
         worker = Worker(
             rt.sessions,
             rt.engine,

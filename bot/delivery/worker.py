@@ -24,6 +24,7 @@ from bot.delivery import outbox
 from bot.delivery.limiter import Pacer
 from bot.delivery.lock import SenderLock, make_lock
 from bot.delivery.sender import DeliveryConfig, Sender, Wakeup
+from bot.ops import HEALTH
 from bot.store.models import utcnow
 
 log = logging.getLogger("uabot.delivery.worker")
@@ -74,6 +75,7 @@ async def connect(bot: Bot, stop: asyncio.Event) -> bool:
     while not stop.is_set():
         try:
             await bot.initialize()
+            HEALTH.telegram_ok()
             return True
         except InvalidToken as exc:
             raise WorkerError(f"Telegram refused the token: {exc.message}") from None
@@ -99,19 +101,24 @@ class Worker:
     async def run(self, stop: asyncio.Event, *, until_idle: bool = False) -> None:
         """Stand by, send while active, until `stop` (or, with `until_idle`, nothing is due)."""
         self.lock = self.lock or make_lock(self.engine, self.bot.token, self.wakeup.poke)
-        while not stop.is_set():
-            if await self.lock.try_acquire():
-                try:
-                    await self._serve(self.lock, stop, until_idle)
-                finally:
-                    await self.lock.release()
-                if until_idle:
+        try:
+            while not stop.is_set():
+                if await self.lock.try_acquire():
+                    HEALTH.sender = "active"
+                    try:
+                        await self._serve(self.lock, stop, until_idle)
+                    finally:
+                        await self.lock.release()
+                    if until_idle:
+                        return
+                    continue
+                HEALTH.sender = "standby"
+                if until_idle and not await asyncio.to_thread(self._anything_due):
                     return
-                continue
-            if until_idle and not await asyncio.to_thread(self._anything_due):
-                return
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.standby_interval)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.standby_interval)
+        finally:
+            HEALTH.sender = "stopped"
 
     async def _serve(self, lock: SenderLock, stop: asyncio.Event, until_idle: bool) -> None:
         released = await asyncio.to_thread(self._release_stale)

@@ -17,9 +17,11 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     Defaults,
+    TypeHandler,
 )
 
 from bot.domain.staff import ensure_admins
+from bot.ops import HEALTH
 from bot.store.models import Staff, utcnow
 from bot.telegram import commands
 from bot.telegram.buttons import on_button
@@ -90,11 +92,17 @@ def build_application(
 
 
 def add_handlers(application: Application) -> None:
+    # Before every other group: an update arriving means the last getUpdates succeeded.
+    application.add_handler(TypeHandler(object, _telegram_answered), group=-100)
     application.add_handler(build_conversation())
     for name, (role, handler) in COMMANDS.items():
         application.add_handler(CommandHandler(name, command(name, role=role)(handler)))
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_error_handler(on_error)
+
+
+async def _telegram_answered(update: object, context: object) -> None:
+    HEALTH.telegram_ok()
 
 
 async def _post_init(application: Application) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot import metrics
 from bot.telegram import flood
 from bot.telegram.dispatch import ExpiredButton, Handler, run_handler, send, services_of
 from bot.telegram.handlers import coordinator, letters, subscriber, watch
@@ -37,11 +38,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if not await flood.admit(update, context):
         return
-    verb, *args = (query.data or "").split(":")
-    role, handler = ROUTES.get(verb, (None, _expired))
-    replies = run_handler(
-        services_of(context), update, context, f"button.{verb}"[:40], role, handler, args, ""
-    )
-    await query.answer(next((r.toast for r in replies if r.toast), None))
-    if query.message is not None and hasattr(query.message, "reply_text"):
-        await send(query.message, replies)  # type: ignore[arg-type]
+    with metrics.REPLY.time():
+        verb, *args = (query.data or "").split(":")
+        role, handler = ROUTES.get(verb, (None, _expired))
+        replies = run_handler(
+            services_of(context), update, context, f"button.{verb}"[:40], role, handler, args, ""
+        )
+        await query.answer(next((r.toast for r in replies if r.toast), None))
+        if query.message is not None and hasattr(query.message, "reply_text"):
+            await send(query.message, replies)  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot import metrics
 from bot.domain import audit, subscriptions
 from bot.domain.errors import DomainError, NotAllowed
 from bot.domain.staff import Actor, actor_for, require
@@ -131,6 +132,7 @@ def run_handler(
             result = fn(ctx)
     except NotAllowed as exc:
         _audit_refusal(services, user.id, name, args)
+        metrics.refused(name)
         return [Reply.plain(exc.message(lang))]
     except DomainError as exc:
         return [Reply.plain(exc.message(lang))]
@@ -187,13 +189,14 @@ def command(name: str, *, role: str | None = None) -> Callable[[Handler], Callba
                 return
             if not await flood.admit(update, context):
                 return
-            text = message.text or ""
-            parts = text.split(maxsplit=1)
-            rest = parts[1].strip() if len(parts) > 1 else ""
-            replies = run_handler(
-                services_of(context), update, context, name, role, fn, rest.split(), rest
-            )
-            await send(message, replies)
+            with metrics.REPLY.time():
+                text = message.text or ""
+                parts = text.split(maxsplit=1)
+                rest = parts[1].strip() if len(parts) > 1 else ""
+                replies = run_handler(
+                    services_of(context), update, context, name, role, fn, rest.split(), rest
+                )
+                await send(message, replies)
 
         callback.__name__ = f"cmd_{name}"
         return callback

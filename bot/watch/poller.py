@@ -23,6 +23,7 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import metrics
 from bot.config import Settings
 from bot.store.models import utcnow
 from bot.watch import record
@@ -199,6 +200,7 @@ class Watcher:
             report = await self._in_worker(self._record_problem, source.id, problem)
         self.stats.checks += 1
         self.stats.outcomes[report.outcome] += 1
+        metrics.WATCH_CHECKS.labels(report.outcome).inc()
         return report
 
     def _record_fetched(self, source: Due, fetched: Fetched) -> Report:
