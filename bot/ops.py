@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -132,7 +132,7 @@ class LiveGauges(Collector):
             .group_by(Alert.kind, state)
         )
         with self.ops.engine.connect() as connection:
-            return [(kind, st, int(n)) for kind, st, n in connection.execute(query)]
+            return [(str(kind), str(st), cast(int, n)) for kind, st, n in connection.execute(query)]
 
 
 def make_app(ops: Ops) -> web.Application:

@@ -7,7 +7,7 @@ import logging
 import re
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from bot.botapi import control, samples
 from bot.botapi.errors import ApiError
@@ -130,12 +130,14 @@ async def read_params(request: web.Request) -> Params:
     elif request.content_type == "multipart/form-data":
         reader = await request.multipart()
         async for part in reader:
+            if not isinstance(part, BodyPartReader):  # a nested multipart: no field of ours
+                continue
             if part.filename is not None and part.name:
                 data = bytes(await part.read())
                 mime = part.headers.get("Content-Type")
                 files[part.name] = Upload(part.filename, mime, data)
             elif part.name:
-                raw[part.name] = await part.text()  # type: ignore[union-attr]
+                raw[part.name] = await part.text()
     elif request.can_read_body:
         raw.update(await request.post())
     return Params(

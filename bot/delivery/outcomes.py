@@ -30,7 +30,7 @@ class RetryPolicy:
 
     def delay(self, attempts: int, rng: random.Random) -> float:
         """Full jitter over the upper half, so retries of one burst spread out."""
-        ceiling = min(self.cap, self.base * 2 ** max(0, attempts - 1))
+        ceiling = min(self.cap, self.base * 2.0 ** max(0, attempts - 1))
         return ceiling * rng.uniform(0.5, 1.0)
 
 

@@ -307,7 +307,7 @@ def _claim_all(
         .returning(Alert.dedupe_key, Alert.id),
         rows,
     )
-    return {str(key): alert_id for key, alert_id in claims}
+    return {str(key): int(alert_id) for key, alert_id in claims.tuples()}
 
 
 def digest_text(items: Sequence[DigestItem], lang: str) -> str:

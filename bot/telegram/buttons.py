@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import metrics
 from bot.telegram import flood
+from bot.telegram.context import Context
 from bot.telegram.dispatch import ExpiredButton, Handler, run_handler, send, services_of
 from bot.telegram.handlers import coordinator, letters, subscriber, watch
 
@@ -32,7 +32,7 @@ def _expired(_ctx: object) -> None:
     raise ExpiredButton
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None or update.effective_user is None:
         return

@@ -8,36 +8,27 @@ A refusal (NotAllowed) is audited in its own transaction, since the command's is
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from bot import metrics
 from bot.domain import audit, subscriptions
 from bot.domain.errors import DomainError, NotAllowed
 from bot.domain.staff import Actor, actor_for, require
-from bot.store.models import utcnow
 from bot.telegram import flood
 from bot.telegram.commands import set_staff_menu
+from bot.telegram.context import Context, Services, services_of
 from bot.telegram.reply import Reply, split
 from bot.texts import normalise_language, render
 
 log = logging.getLogger("uabot.telegram")
-
-
-@dataclass
-class Services:
-    """What handlers need, kept in application.bot_data['services']."""
-
-    sessions: sessionmaker[Session]
-    clock: Callable[[], datetime] = utcnow
 
 
 @dataclass
@@ -72,11 +63,7 @@ class ExpiredButton(Exception):
 
 
 Handler = Callable[[Ctx], Reply | Sequence[Reply] | None]
-Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
-
-
-def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return context.application.bot_data["services"]
+Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 
 def _reader(session: Session, chat_id: int, fallback: str | None) -> tuple[str, str | None]:
@@ -99,7 +86,7 @@ def clean_text(text: str) -> str:
 def run_handler(
     services: Services,
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: Context,
     name: str,
     role: str | None,
     fn: Handler,
@@ -183,7 +170,7 @@ def command(name: str, *, role: str | None = None) -> Callable[[Handler], Callba
     """Wire a handler to a /command: arguments split on whitespace, `rest` is the raw tail."""
 
     def decorate(fn: Handler) -> Callback:
-        async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        async def callback(update: Update, context: Context) -> None:
             message = update.effective_message
             if message is None or update.effective_user is None:
                 return

@@ -196,8 +196,8 @@ class Watcher:
             report = await self._in_worker(self._record_problem, source.id, problem)
         except Exception as exc:
             log.exception("watch: checking source %s raised", source.id)
-            problem = Problem("bug", type(exc).__name__)
-            report = await self._in_worker(self._record_problem, source.id, problem)
+            bug = Problem("bug", type(exc).__name__)
+            report = await self._in_worker(self._record_problem, source.id, bug)
         self.stats.checks += 1
         self.stats.outcomes[report.outcome] += 1
         metrics.WATCH_CHECKS.labels(report.outcome).inc()

@@ -72,7 +72,7 @@ def bot(
     with sec.start_bot(server, sessions) as running:
         # One subscriber sends every staff request in a row, faster than a person would:
         # this test is about who may, not how fast (test_flood.py is about that).
-        running.application.bot_data["flood_guard"] = FloodGuard(burst=1e9)
+        running.application.bot_data.flood_guard = FloodGuard(burst=1e9)
         yield running
 
 

@@ -119,7 +119,7 @@ def test_fifty_commands_in_a_second_are_slowed_with_one_polite_reply(
     assert "urgent actions" in Chat(server.control, FLOODER).text("/cases")
 
     # The same flood with no guard (a bucket nobody can empty), for comparison.
-    bot.application.bot_data["flood_guard"] = FloodGuard(burst=1e9)
+    bot.application.bot_data.flood_guard = FloodGuard(burst=1e9)
     unguarded, flooded = _flood(server, other)
     assert len(flooded) == 50 and polite not in flooded
     assert latency < unguarded
