@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     TELEGRAM_TOKEN: str | None = None
     BOT_API_BASE_URL: str | None = None
     WEBHOOK_URL: str | None = None
+    # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; other requests get a 403.
+    WEBHOOK_SECRET: str | None = Field(default=None, repr=False, pattern=r"^[A-Za-z0-9_-]{1,256}$")
     ADMIN_IDS: Annotated[tuple[int, ...], NoDecode] = ()
     UABOT_SECRET_KEYS: Annotated[tuple[str, ...], NoDecode] = Field(default=(), repr=False)
     TZ: str = "UTC"

@@ -57,7 +57,12 @@ def run(runtime: LazyRuntime, webhook_port: int) -> None:
         )
         click.echo(render("cli/running.txt", sandbox=sandbox_url, webhook=rt.settings.WEBHOOK_URL))
         if rt.settings.WEBHOOK_URL:
+            if not rt.settings.WEBHOOK_SECRET:
+                logging.getLogger("uabot").warning(
+                    "WEBHOOK_SECRET is not set: anyone who finds the webhook URL can post updates"
+                )
             application.run_webhook(
+                secret_token=rt.settings.WEBHOOK_SECRET,
                 listen="0.0.0.0",  # noqa: S104 - behind the operator's reverse proxy
                 port=webhook_port,
                 url_path=urlsplit(rt.settings.WEBHOOK_URL).path.lstrip("/"),

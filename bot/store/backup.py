@@ -61,16 +61,18 @@ def backup_sqlite(engine: Engine, target: Path) -> Backup:
 
 def _copy(source_path: Path, partial: Path) -> int:
     timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
-    with contextlib.closing(sqlite3.connect(source_path, timeout=timeout)) as source:
-        with contextlib.closing(sqlite3.connect(partial)) as copy:
-            # In one step: under WAL a reader holds no lock writers wait for, so uabot
-            # goes on writing while the copy is made, and the copy is one snapshot.
-            source.backup(copy)
-            (verdict,) = copy.execute("PRAGMA integrity_check").fetchone()
-            if verdict != "ok":
-                raise BackupError("backup_corrupt", detail=verdict)
-            (pages,) = copy.execute("PRAGMA page_count").fetchone()
-            copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+    with (
+        contextlib.closing(sqlite3.connect(source_path, timeout=timeout)) as source,
+        contextlib.closing(sqlite3.connect(partial)) as copy,
+    ):
+        # In one step: under WAL a reader holds no lock writers wait for, so uabot goes on
+        # writing while the copy is made, and the copy is one snapshot.
+        source.backup(copy)
+        (verdict,) = copy.execute("PRAGMA integrity_check").fetchone()
+        if verdict != "ok":
+            raise BackupError("backup_corrupt", detail=verdict)
+        (pages,) = copy.execute("PRAGMA page_count").fetchone()
+        copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
     with partial.open("rb") as written:
         os.fsync(written.fileno())
     return int(pages)
