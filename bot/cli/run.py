@@ -37,8 +37,14 @@ from bot.watch.poller import Watcher
     show_default=True,
     help="Where to listen when WEBHOOK_URL is set (behind a reverse proxy).",
 )
+@click.option(
+    "--webhook-listen",
+    default="0.0.0.0",  # noqa: S104 - the default since the first release; DEPLOY.md uses loopback
+    show_default=True,
+    help="The address to listen on when WEBHOOK_URL is set (127.0.0.1 behind a local proxy).",
+)
 @pass_runtime
-def run(runtime: LazyRuntime, webhook_port: int) -> None:
+def run(runtime: LazyRuntime, webhook_port: int, webhook_listen: str) -> None:
     """Run the bot: long polling, or a webhook when WEBHOOK_URL is set."""
     rt = runtime.get()
     rt.require_keys()
@@ -63,7 +69,7 @@ def run(runtime: LazyRuntime, webhook_port: int) -> None:
                 )
             application.run_webhook(
                 secret_token=rt.settings.WEBHOOK_SECRET,
-                listen="0.0.0.0",  # noqa: S104 - behind the operator's reverse proxy
+                listen=webhook_listen,
                 port=webhook_port,
                 url_path=urlsplit(rt.settings.WEBHOOK_URL).path.lstrip("/"),
                 webhook_url=rt.settings.WEBHOOK_URL,

@@ -58,7 +58,14 @@ def running(tmp_path: Path) -> Iterator[tuple[RunningServer, int, int, Uabot]]:
         log = tmp_path / "run.log"
         with log.open("w") as sink:
             process = subprocess.Popen(
-                [str(UABOT), "run", "--webhook-port", str(hook_port)],
+                [
+                    str(UABOT),
+                    "run",
+                    "--webhook-port",
+                    str(hook_port),
+                    "--webhook-listen",
+                    "127.0.0.1",
+                ],
                 cwd=tmp_path,
                 env=env,
                 stdout=sink,
