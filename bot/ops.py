@@ -23,6 +23,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, case, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
+from telegram.request import HTTPXRequest
 
 from bot.metrics import REGISTRY
 from bot.store.models import Alert, Delivery, utcnow
@@ -54,6 +55,17 @@ class Health:
 
 
 HEALTH = Health()
+
+
+class TrackedRequest(HTTPXRequest):
+    """python-telegram-bot's HTTP client, marking every answer 200 from the Bot API: the
+    health's "time since the last successful Telegram call" (getUpdates included)."""
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        code, payload = await super().do_request(*args, **kwargs)
+        if code == 200:
+            HEALTH.telegram_ok()
+        return code, payload
 
 
 @dataclass

@@ -17,14 +17,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
-from telegram.request import HTTPXRequest
 
 from bot.config import Settings
 from bot.delivery import outbox
 from bot.delivery.limiter import Pacer
 from bot.delivery.lock import SenderLock, make_lock
 from bot.delivery.sender import DeliveryConfig, Sender, Wakeup
-from bot.ops import HEALTH
+from bot.ops import HEALTH, TrackedRequest
 from bot.store.models import utcnow
 
 log = logging.getLogger("uabot.delivery.worker")
@@ -61,7 +60,7 @@ def bot_endpoint(settings: Settings) -> tuple[str, str]:
 def make_bot(token: str, base_url: str, concurrency: int) -> Bot:
     """A plain Bot (no rate limiter of PTB's: the sender paces itself) with one connection
     per concurrent send."""
-    request = HTTPXRequest(
+    request = TrackedRequest(
         connection_pool_size=concurrency + 1, read_timeout=READ_TIMEOUT, pool_timeout=READ_TIMEOUT
     )
     return Bot(token, base_url=base_url, request=request)

@@ -22,7 +22,7 @@ from telegram.ext import (
 )
 
 from bot.domain.staff import ensure_admins
-from bot.ops import HEALTH
+from bot.ops import HEALTH, TrackedRequest
 from bot.store.models import Staff, utcnow
 from bot.telegram import commands
 from bot.telegram.buttons import on_button
@@ -80,7 +80,14 @@ def build_application(
     background: Background | None = None,
 ) -> App:
     """`background` runs beside the bot (the delivery worker) until the bot stops."""
-    builder = ApplicationBuilder().token(token).defaults(Defaults(parse_mode=ParseMode.HTML))
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        # PTB's own pool sizes (256 for replies, 1 for getUpdates), marking Telegram's answers.
+        .request(TrackedRequest(connection_pool_size=256))
+        .get_updates_request(TrackedRequest(connection_pool_size=1))
+    )
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_url.replace("/bot", "/file/bot"))
     if rate_limiter is not None:
