@@ -1,4 +1,5 @@
-"""Telegram's answers turned into outcomes, in one place (STYLE 7).
+"""Telegram's answers turned into outcomes, in this one place: no other module decides
+whether an error is permanent, retried or a pause.
 
 Forbidden → the subscriber blocked the bot (a deactivated account is gone); BadRequest "chat
 not found" → gone; both permanent, never retried. RetryAfter → back in the queue after

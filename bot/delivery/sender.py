@@ -45,7 +45,7 @@ log = logging.getLogger("uabot.delivery.sender")
 
 T = TypeVar("T")
 # A row whose send raised something that is not Telegram's answer (a bug) waits this long,
-# so it cannot hold up the queue or crash the sender in a loop (STYLE 9).
+# so it cannot hold up the queue or crash the sender in a loop: a bad row never stops the rest.
 BUG_RETRY = timedelta(hours=1)
 RECORD_RETRY_SECONDS = 1.0
 # Outcomes wait at most this long for company (while sends are in flight) before they are

@@ -1,4 +1,6 @@
-"""Demo data: the four seed cases of DOMAIN.md as drafts, and synthetic subscribers.
+"""Demo data: four seed cases from Kazakhstan (a family under surveillance, detained
+protesters, a party's prosecuted supporters, women activists) as drafts, and synthetic
+subscribers.
 
 Illustrative only: the targets live at example.org, never real officials' contacts.
 Loading twice changes nothing (cases are found by reference, subscribers by chat id).

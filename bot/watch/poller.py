@@ -188,7 +188,7 @@ class Watcher:
 
     async def check(self, fetcher: Fetcher, source: Due) -> Report:
         """Fetch one source and record the outcome; a bug is logged and backs the source off,
-        so it cannot stop the loop or come back at once (STYLE 9)."""
+        so it cannot stop the loop or come back at once: one bad source never stalls the rest."""
         try:
             fetched = await fetcher.fetch(source.url, source.etag, source.last_modified)
             report = await self._in_worker(self._record_fetched, source, fetched)
