@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 from bot.botapi.entities import EntityError, parse_html
 from bot.botapi.errors import bad_request
-from bot.botapi.markdown import parse_markdown_v2
 from bot.botapi.state import Content
 
 TEXT_LIMIT = 4096
@@ -34,7 +33,9 @@ def parse(text: str, parse_mode: str | None, entities: Any = None) -> Content:
         if mode == "html":
             plain, found = parse_html(text)
         elif mode == "markdownv2":
-            plain, found = parse_markdown_v2(text)
+            # uabot sends HTML only; this server does not model MarkdownV2, and says so rather
+            # than show a text Telegram might refuse.
+            raise bad_request("MarkdownV2 is not modelled by the local Bot API server: use HTML")
         elif mode in ("", "markdown"):
             # Legacy Markdown is not modelled: shown as sent.
             plain, found = text, (entities if isinstance(entities, list) else [])

@@ -1,11 +1,10 @@
-"""HTML and MarkdownV2 parse modes: what a user sees, and what Telegram refuses."""
+"""HTML parse mode: what a user sees, and what Telegram refuses."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.botapi.entities import EntityError, bot_command_entities, parse_html
-from bot.botapi.markdown import parse_markdown_v2
 
 
 def test_html_tags_become_entities_with_utf16_offsets() -> None:
@@ -42,39 +41,6 @@ def test_pre_with_a_language_is_one_entity() -> None:
 def test_html_telegram_refuses_is_refused(html: str) -> None:
     with pytest.raises(EntityError):
         parse_html(html)
-
-
-def test_markdown_v2_entities_and_escapes() -> None:
-    text, entities = parse_markdown_v2(
-        r"*bold* _it_ __u__ ~s~ ||sp|| `c.d` [link](https://x\.org) 1\.5"
-    )
-
-    assert text == "bold it u s sp c.d link 1.5"
-    assert [e["type"] for e in entities] == [
-        "bold",
-        "italic",
-        "underline",
-        "strikethrough",
-        "spoiler",
-        "code",
-        "text_link",
-    ]
-    assert entities[-1]["url"] == "https://x.org"
-
-
-@pytest.mark.parametrize(
-    ("source", "error"),
-    [
-        ("Deadline 1.12", "Character '.' is reserved and must be escaped with the preceding '\\'"),
-        ("*bold", "Can't find end of Bold entity at byte offset 0"),
-        ("[x](http://y", "Can't find end of a URL at byte offset 4"),
-    ],
-)
-def test_markdown_v2_telegram_refuses_is_refused(source: str, error: str) -> None:
-    with pytest.raises(EntityError, match=None) as raised:
-        parse_markdown_v2(source)
-
-    assert str(raised.value) == error
 
 
 def test_commands_in_a_users_text_are_marked() -> None:
