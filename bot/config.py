@@ -98,6 +98,11 @@ class Settings(BaseSettings):
     def _token(cls, value: str | None) -> str | None:
         return value or None
 
+    @field_validator("WEBHOOK_SECRET", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return value or None
+
     @field_validator("ADMIN_IDS", mode="before")
     @classmethod
     def _admin_ids(cls, value: object) -> tuple[int, ...]:

@@ -92,11 +92,17 @@ def claim(db: Db, now: datetime, limit: int) -> list[Claimed]:
     connection = _connection(db)
     params = {"now": now, "limit": limit}
     if is_postgresql(connection):
-        return [Claimed(*row.tuple()) for row in connection.execute(_CLAIM_AND_LOAD, params)]
+        return [
+            Claimed(*cast("tuple[Any, ...]", row))
+            for row in connection.execute(_CLAIM_AND_LOAD, params)
+        ]
     taken = connection.scalars(_CLAIM, params).all()
     if not taken:
         return []
-    return [Claimed(*row.tuple()) for row in connection.execute(_LOAD_CLAIMED, {"ids": taken})]
+    return [
+        Claimed(*cast("tuple[Any, ...]", row))
+        for row in connection.execute(_LOAD_CLAIMED, {"ids": taken})
+    ]
 
 
 def _connection(db: Db) -> Connection:

@@ -129,7 +129,7 @@ async def test_it_edits_only_the_reply_markup(bot: Bot, server: RunningServer) -
 async def test_markdown_v2_is_refused_since_only_html_is_modelled(
     bot: Bot, server: RunningServer
 ) -> None:
-    with pytest.raises(BadRequest, match="(?i)markdownv2 is not modelled"):
+    with pytest.raises(BadRequest, match=r"(?i)markdownv2 is not modelled"):
         await bot.send_message(42, r"*Deadline* 1\.12", parse_mode=ParseMode.MARKDOWN_V2)
 
     assert await server.acontrol.messages(42) == []
