@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain import cases, staff
 from bot.store.models import Alert, AuditEvent, Case, Delivery, Staff
+from tests.clock import day, typed_deadline
 from tests.telegram.conftest import COORDINATOR
 from tests.telegram.harness import Chat, button_data
 
@@ -63,7 +64,7 @@ def test_people_targets_deadline_and_status_are_edited_and_audited(
     assert "Added copy target" in coordinator.text(
         "/addtarget KZ-2026-001 copy Ambassador; Demo Ambassador; amb@example.org"
     )
-    assert "18:00" in coordinator.text("/deadline KZ-2026-001 2030-12-01 18:00")
+    assert "18:00" in coordinator.text(f"/deadline KZ-2026-001 {typed_deadline(365)}")
     assert "released" in coordinator.text("/status KZ-2026-001 2 released")
     with sessions() as session:
         actions = session.scalars(
@@ -101,8 +102,8 @@ def test_newcase_guides_reasks_and_saves_a_draft(
     assert "role; title; name" in coordinator.text("boss; x")
     coordinator.say("primary; Prosecutor General; Demo Prosecutor; pg@example.org")
     assert "Step 6/7" in coordinator.text("done")
-    assert "already passed" in coordinator.text("2020-01-01")
-    assert "Step 7/7" in coordinator.text("2030-12-01 18:00")
+    assert "already passed" in coordinator.text(day(-1))
+    assert "Step 7/7" in coordinator.text(typed_deadline(365))
     assert "Use language codes" in coordinator.text("french")
     [preview] = coordinator.say("kk ru en")
     assert "Journalist detained in Almaty" in preview["text"]
@@ -138,7 +139,7 @@ def test_admin_grants_and_revokes_and_the_menu_follows(
 
 
 def test_audit_lists_the_case_history_for_admins(admin: Chat, coordinator: Chat) -> None:
-    coordinator.say("/deadline KZ-2026-001 2030-12-01")
+    coordinator.say(f"/deadline KZ-2026-001 {day(365)}")
     text = admin.text("/audit KZ-2026-001")
     assert "case.deadline" in text and "case.create" in text
 

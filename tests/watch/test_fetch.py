@@ -72,6 +72,8 @@ async def test_a_slow_source_times_out(site: Site) -> None:
     url = site.put("/slow", FEED, delay=3)
     started = time.monotonic()
     assert (await _problem(site, url, timeout=0.3)).code == "timeout"
+    # Only the wall clock can show the fetch gave up rather than waited for the answer; the
+    # bound sits far from both the 0.3 s timeout and the 3 s answer.
     assert time.monotonic() - started < 2
 
 
@@ -86,11 +88,12 @@ async def test_a_slow_source_times_out(site: Site) -> None:
 )
 async def test_private_addresses_are_refused_before_connecting(url: str, code: str) -> None:
     started = time.monotonic()
-    async with Fetcher(FetchConfig(timeout=5.0, policy=Policy())) as fetcher:
+    async with Fetcher(FetchConfig(timeout=60.0, policy=Policy())) as fetcher:
         with pytest.raises(Problem) as raised:
             await fetcher.fetch(url)
     assert raised.value.code == code
-    assert time.monotonic() - started < 2.5  # no connection was tried (it would wait 5 s)
+    # A refusal comes at once; a tried connection to 10.0.0.1 would wait out the 60 s timeout.
+    assert time.monotonic() - started < 20
 
 
 @pytest.mark.parametrize(

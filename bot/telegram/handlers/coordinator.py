@@ -11,6 +11,8 @@ import secrets
 from dataclasses import replace
 from typing import Any
 
+from markupsafe import Markup
+
 from bot.domain import actions, alerts, cases, staff
 from bot.domain.cases import PersonInput, TargetInput
 from bot.domain.letters import set_letter
@@ -123,7 +125,9 @@ def ask_confirmation(ctx: Ctx, request: dict[str, Any], alert_html: str) -> Repl
         "bot/confirm.html",
         ctx.lang,
         confirm_buttons(ctx.lang, token),
-        alert=alert_html,
+        # Already HTML, rendered by an autoescaped template: escaping it again would show
+        # the coordinator tags and entities instead of the message subscribers get.
+        alert=Markup(alert_html),  # noqa: S704
         op=request["op"],
         ref=request["ref"],
     )
