@@ -107,7 +107,7 @@ def test_fifty_commands_in_a_second_are_slowed_with_one_polite_reply(
     # The guard's clock stands still while the flood arrives, so the fifty come "within a
     # second" however slowly this machine injects them; then it moves half a second on.
     clock = [0.0]
-    bot.application.bot_data["flood_guard"] = FloodGuard(clock=lambda: clock[0])
+    bot.application.bot_data.flood_guard = FloodGuard(clock=lambda: clock[0])
     other = Chat(server.control, OTHER)
     baseline = statistics.median(_latency(other) for _ in range(5))
     latency, flooder = _flood(server, other)
