@@ -8,6 +8,7 @@ raises a DomainError before anything is written.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,8 +94,20 @@ class TargetInput:
     role: str = "primary"
 
 
+# Capital Cyrillic letters that look like Latin ones: a phone on a Russian or Kazakh layout
+# types "КZ-2026-001" with a Cyrillic К, and the reader cannot see the difference.
+_LOOKALIKES = str.maketrans("АВЕКМНОРСТУХІ", "ABEKMHOPCTYXI")
+_DASHES = str.maketrans("‐‑‒–—―−", "-------")
+# KZ-2026-001 as people also type it: KZ2026001, KZ-2026-1, kz 2026 001.
+_NUMBERED_REF = re.compile(r"([A-Z]{2})[-\s]?(\d{4})[-\s]?(\d{1,3})")
+
+
 def normalise_ref(ref: str) -> str:
-    return ref.strip().upper()
+    """A reference as stored: capitals, Latin letters, ASCII hyphens, a three-digit number."""
+    text = unicodedata.normalize("NFKC", ref).strip().upper()
+    text = text.translate(_LOOKALIKES).translate(_DASHES)
+    match = _NUMBERED_REF.fullmatch(text)
+    return f"{match[1]}-{match[2]}-{int(match[3]):03d}" if match else text
 
 
 def get_case(session: Session, ref: str, *, for_update: bool = False, whole: bool = True) -> Case:

@@ -18,7 +18,9 @@ from telegram.ext import (
     CommandHandler,
     Defaults,
     ExtBot,
+    MessageHandler,
     TypeHandler,
+    filters,
 )
 
 from bot.domain.staff import ensure_admins
@@ -30,7 +32,7 @@ from bot.telegram.context import CONTEXT_TYPES, Background, BotData, Context, Se
 from bot.telegram.dispatch import Handler, command
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import coordinator as co
-from bot.telegram.handlers import letters, watch
+from bot.telegram.handlers import fallback, letters, watch
 from bot.telegram.handlers import person as reveal
 from bot.telegram.handlers import subscriber as sub
 from bot.telegram.handlers.newcase import build_conversation
@@ -108,6 +110,12 @@ def add_handlers(application: App) -> None:
     application.add_handler(build_conversation())
     for name, (role, handler) in COMMANDS.items():
         application.add_handler(CommandHandler(name, command(name, role=role)(handler)))
+    # Last, so they answer only what nothing above took; in groups the bot stays quiet.
+    private = filters.ChatType.PRIVATE
+    unknown = command("unknown")(fallback.unknown_command)
+    plain = command("text")(fallback.plain_text)
+    application.add_handler(MessageHandler(private & filters.COMMAND, unknown))
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, plain))
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_error_handler(on_error)
 

@@ -7,7 +7,14 @@ from telegram import Update
 from bot import metrics
 from bot.telegram import flood
 from bot.telegram.context import Context
-from bot.telegram.dispatch import ExpiredButton, Handler, run_handler, send, services_of
+from bot.telegram.dispatch import (
+    ExpiredButton,
+    Handler,
+    run_handler,
+    send,
+    services_of,
+    user_data_of,
+)
 from bot.telegram.handlers import coordinator, letters, subscriber, watch
 
 # verb → (role needed, handler)
@@ -46,4 +53,4 @@ async def on_button(update: Update, context: Context) -> None:
         )
         await query.answer(next((r.toast for r in replies if r.toast), None))
         if query.message is not None and hasattr(query.message, "reply_text"):
-            await send(query.message, replies)  # type: ignore[arg-type]
+            await send(query.message, replies, user_data_of(context))  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot import metrics
 from bot.domain import audit, subscriptions
@@ -62,8 +62,21 @@ class ExpiredButton(Exception):
     """Callback data from an old message, or crafted by hand."""
 
 
+class ReplyLost(Exception):
+    """The handler ran and its transaction committed; sending its reply failed. The error
+    handler must not say "nothing was changed", and the person is told at the next chance."""
+
+
+# In user_data while a person may not know that their last command was carried out.
+REPLY_LOST = "reply_lost"
+
+
 Handler = Callable[[Ctx], Reply | Sequence[Reply] | None]
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+def user_data_of(context: Context) -> dict[str, Any]:
+    return context.user_data if context.user_data is not None else {}
 
 
 def _reader(session: Session, chat_id: int, fallback: str | None) -> tuple[str, str | None]:
@@ -111,7 +124,7 @@ def run_handler(
                 args,
                 rest,
                 services.clock(),
-                context.user_data if context.user_data is not None else {},
+                user_data_of(context),
                 tz,
             )
             if role:
@@ -127,9 +140,10 @@ def run_handler(
         return [exc.reply(lang)]
     except ExpiredButton:
         return [Reply(render("bot/expired.html", lang), toast=render("bot/expired.txt", lang))]
-    if result is None:
-        return []
-    return [result] if isinstance(result, Reply) else list(result)
+    replies = [] if result is None else [result] if isinstance(result, Reply) else list(result)
+    if ctx.user_data.pop(REPLY_LOST, False):
+        replies.insert(0, Reply.page("bot/reply_lost.html", lang))
+    return replies
 
 
 def _audit_refusal(services: Services, user_id: int, name: str, args: list[str]) -> None:
@@ -139,7 +153,16 @@ def _audit_refusal(services: Services, user_id: int, name: str, args: list[str])
         audit.record(session, Actor(user_id), f"refused.{name}", case_ref=ref, allowed=False)
 
 
-async def send(message: Message, replies: Sequence[Reply]) -> None:
+async def send(message: Message, replies: Sequence[Reply], user_data: dict[str, Any]) -> None:
+    """Send a handler's replies, after its commit: a failure here is a ReplyLost."""
+    try:
+        await _send(message, replies)
+    except TelegramError as exc:
+        user_data[REPLY_LOST] = True
+        raise ReplyLost() from exc
+
+
+async def _send(message: Message, replies: Sequence[Reply]) -> None:
     for reply in replies:
         if reply.menu_for is not None:
             await set_staff_menu(message.get_bot(), *reply.menu_for)
@@ -183,7 +206,7 @@ def command(name: str, *, role: str | None = None) -> Callable[[Handler], Callba
                 replies = run_handler(
                     services_of(context), update, context, name, role, fn, rest.split(), rest
                 )
-                await send(message, replies)
+                await send(message, replies, user_data_of(context))
 
         callback.__name__ = f"cmd_{name}"
         return callback
