@@ -26,6 +26,7 @@ from bot.domain.errors import (
     DeadlineInPast,
     InvalidCountry,
     InvalidValue,
+    TextTooLong,
     UnknownCase,
     UnknownOutcome,
     UnknownPerson,
@@ -159,11 +160,22 @@ def next_ref(session: Session, country: str, now: datetime) -> str:
     return f"{prefix}{max(numbers, default=0) + 1:03d}"
 
 
+ALERT_TEXT_LIMIT = 3000  # a further information or closing text: the alert stays one message
+
+
 def _check_text(field: str, value: str, limit: int) -> str:
     value = value.strip()
-    if not value or len(value) > limit:
+    if value and len(value) > limit:
+        raise TextTooLong(field=field, length=len(value), limit=limit)
+    if not value:
         raise InvalidValue(field=field, limit=limit)
     return value
+
+
+def check_alert_text(text: str) -> str:
+    """The text of a further information or closing notice, checked as sending will check it:
+    a preview refuses what Confirm would refuse."""
+    return _check_text("text", text, ALERT_TEXT_LIMIT)
 
 
 def _check_country(code: str) -> str:
@@ -504,7 +516,7 @@ def further_information(
     now = now or utcnow()
     case = get_case(session, ref, for_update=True)
     check_active(case)
-    text = _check_text("text", text, 3000)
+    text = check_alert_text(text)
     case.fi_count += 1
     case.last_update_at = now
     case.updated_by = actor.user_id
@@ -536,13 +548,15 @@ def close(
         raise UnknownOutcome(outcome=outcome[:32], outcomes=OUTCOMES)
     case = get_case(session, ref, for_update=True)
     check_active(case)
-    text = _check_text("text", text, 3000)
+    text = check_alert_text(text)
     case.status = "closed"
     case.outcome = outcome
     case.last_update_at = now
     case.updated_by = actor.user_id
     _event(session, case, actor, "closed", public_text=text)
-    alert = alerts.publish_alert(session, case, "closed", actor=actor, now=now, text=text)
+    alert = alerts.publish_alert(
+        session, case, "closed", actor=actor, now=now, text=text, include_acted=True
+    )
     audit.record(
         session,
         actor,

@@ -32,7 +32,7 @@ from bot.telegram.context import CONTEXT_TYPES, Background, BotData, Context, Se
 from bot.telegram.dispatch import Handler, command
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import coordinator as co
-from bot.telegram.handlers import fallback, letters, watch
+from bot.telegram.handlers import fallback, letters, people, watch
 from bot.telegram.handlers import person as reveal
 from bot.telegram.handlers import subscriber as sub
 from bot.telegram.handlers.newcase import build_conversation
@@ -65,6 +65,8 @@ COMMANDS: dict[str, tuple[str | None, Handler]] = {
     "letter": (None, letters.letter),
     "letter_set": ("coordinator", letters.letter_set),
     "letters_zip": ("coordinator", letters.letters_zip),
+    "drafts": ("coordinator", co.drafts),
+    "editperson": ("coordinator", people.edit_person),
     "audit": ("admin", co.audit_log),
     "grant": ("admin", co.grant),
     "revoke": ("admin", co.revoke),

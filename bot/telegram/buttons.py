@@ -15,7 +15,7 @@ from bot.telegram.dispatch import (
     services_of,
     user_data_of,
 )
-from bot.telegram.handlers import coordinator, letters, subscriber, watch
+from bot.telegram.handlers import coordinator, letters, people, subscriber, watch
 
 # verb → (role needed, handler)
 ROUTES: dict[str, tuple[str | None, Handler]] = {
@@ -26,8 +26,11 @@ ROUTES: dict[str, tuple[str | None, Handler]] = {
     "letter": (None, letters.button_letter),
     "lang": (None, subscriber.set_language),
     "mode": (None, subscriber.set_mode),
+    "stop": (None, subscriber.button_stop),
     "ok": ("coordinator", coordinator.confirm),
     "no": ("coordinator", coordinator.cancel),
+    "ef": ("coordinator", people.button_field),
+    "ep": ("coordinator", people.button_pick),
     # news from a watched source (bot/watch): draft further information, not relevant, mute
     "wd": ("coordinator", watch.button_draft),
     "wx": ("coordinator", watch.button_dismiss),

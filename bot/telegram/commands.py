@@ -13,7 +13,8 @@ SUBSCRIBER_COMMANDS = (
 COORDINATOR_COMMANDS = (
     *SUBSCRIBER_COMMANDS,
     *("newcase", "addperson", "addtarget", "deadline", "status", "update", "publish", "close"),
-    *("stats", "letter_set", "letters_zip", "cancel", "person", "watch", "unwatch"),
+    *("drafts", "editperson", "stats", "letter_set", "letters_zip", "cancel", "person"),
+    *("watch", "unwatch"),
 )
 ADMIN_COMMANDS = (*COORDINATOR_COMMANDS, "audit", "grant", "revoke")
 BY_ROLE = {None: SUBSCRIBER_COMMANDS, "coordinator": COORDINATOR_COMMANDS, "admin": ADMIN_COMMANDS}

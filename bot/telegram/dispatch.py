@@ -164,6 +164,8 @@ async def send(message: Message, replies: Sequence[Reply], user_data: dict[str, 
 
 async def _send(message: Message, replies: Sequence[Reply]) -> None:
     for reply in replies:
+        if reply.delete_incoming:
+            await message.delete()
         if reply.menu_for is not None:
             await set_staff_menu(message.get_bot(), *reply.menu_for)
         if reply.document is not None:

@@ -22,6 +22,7 @@ class Reply:
     document: tuple[str, bytes] | None = None  # (file name, bytes)
     toast: str | None = None  # the answer to a button press, shown over the chat
     menu_for: tuple[int, str | None] | None = None  # (user id, new role): reset their menu
+    delete_incoming: bool = False  # delete the person's own message (it held a secret)
 
     @classmethod
     def page(

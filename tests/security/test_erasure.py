@@ -83,7 +83,8 @@ def test_after_stop_the_chat_id_is_in_no_table(
         ("audit_events", "actor_id"),
     }
 
-    assert "erased" in person.text("/stop")
+    [question] = person.say("/stop")
+    assert "erased" in person.press_edit(question, "stop:yes")["text"]
 
     after = _hits(engine)
     assert after.hits == []

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.botapi.local import RunningServer
@@ -136,7 +136,7 @@ def test_person_is_refused_to_a_subscriber(
     server: RunningServer, bot: BotThread, sessions: sessionmaker[Session]
 ) -> None:
     text = Chat(server.control, sec.SUBSCRIBER).text(f"/person {REF} 2")
-    assert "Only coordinators can do that" in text
+    assert "This command is for coordinators" in text
     assert not any(value in text for value in SECRETS.values())
     assert _reveals(sessions) == []
 
@@ -149,3 +149,51 @@ def test_audit_in_a_group_is_refused_so_internal_fields_stay_among_staff(
     private = Chat(server.control, sec.ADMIN).text(f"/audit {REF}")
     assert "INTERNAL-strategy-note" in private  # internal: for the admin, in private
     assert not any(value in private for value in SECRETS.values())  # restricted: never
+
+
+# --- writing a restricted field from the phone ------------------------------------------
+
+
+def test_a_restricted_value_typed_by_a_coordinator_is_stored_encrypted_and_its_message_deleted(
+    server: RunningServer,
+    sessions: sessionmaker[Session],
+    engine: Engine,
+    case: str,
+    staffed: None,
+    logs: sec.Capture,
+) -> None:
+    secret = "CANARY-typed-whereabouts-Cell-9"
+    with sec.start_bot(server, sessions):
+        sent = server.control.send_text(
+            sec.COORDINATOR, f"/editperson {case} 2 whereabouts {secret}"
+        )
+        [reply] = server.control.wait(sec.COORDINATOR, count=1, since=sent["message_id"])
+        assert "stored encrypted" in reply["plain_text"]
+        assert "message with the value was deleted" in reply["plain_text"]
+        in_chat = server.control.messages(sec.COORDINATOR)
+        assert sent["message_id"] not in [m["message_id"] for m in in_chat]
+        assert not any(secret in (m.get("text") or "") for m in in_chat)
+        # in a group the same command is refused and nothing is stored
+        refusal = _group_text(server, sec.COORDINATOR, f"/editperson {case} 2 health CANARY-x")
+        assert "private chat" in refusal
+    with sessions() as session:
+        person = session.scalars(select(Person).where(Person.position == 2)).one()
+        assert person.whereabouts == secret
+        assert person.health == SECRETS["health"]
+    assert sec.scan_raw(engine, [secret]).hits == []  # ciphertext only, in every table
+    assert not any(secret in line for line in logs.lines)
+
+
+def test_a_pronoun_is_picked_from_buttons(
+    server: RunningServer, sessions: sessionmaker[Session], case: str, staffed: None
+) -> None:
+    with sec.start_bot(server, sessions):
+        coordinator = Chat(server.control, sec.COORDINATOR)
+        [fields] = coordinator.say(f"/editperson {case} 2")
+        assert "Tap a field" in fields["text"]
+        choices = coordinator.press_edit(fields, f"ef:{case}:2:pronoun")
+        assert "she / her" in str(choices["reply_markup"])
+        saved = coordinator.press_edit(choices, f"ep:{case}:2:pronoun:she")
+        assert "Saved for person 2" in saved["text"] and "she" in saved["text"]
+    with sessions() as session:
+        assert session.scalars(select(Person.pronoun).where(Person.position == 2)).one() == "she"

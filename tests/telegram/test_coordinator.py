@@ -242,3 +242,34 @@ def test_a_reply_lost_after_the_commit_never_says_nothing_was_changed(
     assert "was carried out" in first["text"]
     [later] = coordinator.say("/stats KZ-2026-001")
     assert "was carried out" not in later["text"]
+
+
+def test_an_over_long_update_is_refused_at_preview_with_its_length_and_the_limit(
+    coordinator: Chat, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        cases.publish(session, staff.SYSTEM, "KZ-2026-002")
+    [answer] = coordinator.say("/update KZ-2026-002 " + "x" * 5370)
+    assert "5370 characters long" in answer["text"] and "at most 3000" in answer["text"]
+    assert not answer.get("reply_markup")  # no Confirm to press
+    assert _further_information(sessions) == []
+
+
+def test_drafts_lists_unpublished_cases_with_buttons_that_open_them(coordinator: Chat) -> None:
+    [listing] = coordinator.say("/drafts")
+    assert "Drafts (4)" in listing["text"] and "KZ-2026-001" in listing["text"]
+    [card] = coordinator.press(listing, button_data(listing, "case:KZ-2026-002"))
+    assert "KZ-2026-002" in card["text"] and "[draft" in card["text"]
+
+
+def test_staff_get_a_staff_welcome_and_a_complete_help(coordinator: Chat) -> None:
+    assert "you are a coordinator" in coordinator.text("/start")
+    text = coordinator.text("/help")
+    for command in ("/drafts", "/letter_set", "/letters_zip", "/person", "/watch", "/unwatch"):
+        assert command in text
+
+
+def test_a_subscriber_trying_a_staff_command_is_answered_calmly(chat: Chat) -> None:
+    answer = chat.text("/publish KZ-2026-001")
+    assert "This command is for coordinators" in answer
+    assert "recorded" not in answer

@@ -104,3 +104,34 @@ def test_the_publish_preview_is_byte_for_byte_the_alert_subscribers_get(
     assert alert["html"] in preview["html"]
     assert alert["text"] in preview["text"]
     assert "&lt;" not in preview["html"] and "<b>" not in preview["text"]
+
+
+def test_closed_is_closed_and_who_acted_hears_the_outcome(
+    live_bot: BotThread, server: RunningServer, sessions: sessionmaker[Session]
+) -> None:
+    control = server.control
+    ref = published_case(sessions, title="Journalist detained", person="Aigerim")
+    supporter = Chat(control, 31)  # acts from the case card, never taps Follow
+    [card] = supporter.say(f"/case {ref}")
+    supporter.press(card, button_data(card, "acted:"))
+    coordinator = Chat(control, COORDINATOR)
+    [preview] = coordinator.say(f"/close {ref} died_in_custody She died in pre-trial detention.")
+    since = supporter.last_id()
+    coordinator.press_edit(preview, button_data(preview, "ok:"))
+
+    [closing] = [as_seen(m) for m in control.wait(supporter.user_id, since=since, timeout=10)]
+    assert f"CASE CLOSED {ref}" in closing["text"] and "died in custody" in closing["text"]
+    assert "please send no further appeals" in closing["text"]
+    assert "✅" not in closing["text"]  # no tick for a death in custody
+
+    [closed_card] = supporter.say(f"/case {ref}")
+    assert "This urgent action has ended" in closed_card["text"]
+    assert "She died in pre-trial detention." in closed_card["text"]
+    assert "Act before" not in closed_card["text"] and "Write to" not in closed_card["text"]
+    assert not (closed_card.get("reply_markup") or {}).get("inline_keyboard")
+
+    # The buttons of the card seen before the close still sit in the chat.
+    for verb in ("letter:", "acted:"):
+        [answer] = supporter.press(card, button_data(card, verb))
+        assert "has ended" in answer["text"] and "no further appeals" in answer["text"]
+        assert "/publish" not in answer["text"] and not answer.get("document")

@@ -99,9 +99,19 @@ def test_settings_switch_to_daily_digest(chat: Chat, sessions: sessionmaker[Sess
         assert session.scalar(select(Subscriber.mode)) == "digest"
 
 
-def test_stop_erases_the_subscriber(chat: Chat, sessions: sessionmaker[Session]) -> None:
+def test_stop_asks_first_then_erases_the_subscriber(
+    chat: Chat, sessions: sessionmaker[Session]
+) -> None:
     chat.say("/follow all")
-    assert "erased your chat" in chat.text("/stop")
+    [question] = chat.say("/stop")
+    assert "cannot be undone" in question["text"] and "everything you follow" in question["text"]
+    kept = chat.press_edit(question, "stop:no")
+    assert "Nothing was erased" in kept["text"]
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Subscriber)) == 1
+    [question] = chat.say("/stop")
+    erased = chat.press_edit(question, "stop:yes")
+    assert "erased your chat" in erased["text"]
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Subscriber)) == 0
 
@@ -136,7 +146,7 @@ def test_a_forged_or_unknown_button_has_expired(chat: Chat, server) -> None:
 def test_a_staff_button_pressed_by_a_subscriber_is_refused(chat: Chat) -> None:
     [welcome] = chat.say("/start")
     [answer] = chat.press(welcome, "ok:forged")
-    assert "Only coordinators can do that" in answer["text"]
+    assert "This command is for coordinators" in answer["text"]
 
 
 def test_settings_set_the_time_zone_and_deadlines_show_in_it_too(
@@ -153,7 +163,7 @@ def test_settings_set_the_time_zone_and_deadlines_show_in_it_too(
 
 
 def test_an_unknown_command_and_plain_text_are_answered_without_echo(chat: Chat) -> None:
-    unknown = chat.text("/drafts secret-word")
+    unknown = chat.text("/foo secret-word")
     assert "I don't know that command" in unknown and "/help" in unknown
     assert "secret-word" not in unknown
     hint = chat.text("hello")

@@ -16,12 +16,13 @@ from markupsafe import Markup
 from bot.domain import actions, alerts, cases, staff
 from bot.domain.cases import PersonInput, TargetInput
 from bot.domain.letters import set_letter
-from bot.domain.reveal import audit_trail
+from bot.domain.reveal import PrivateOnly, audit_trail
 from bot.domain.timeutil import parse_local_deadline
+from bot.domain.views import case_line
 from bot.store.models import OUTCOMES, PERSON_STATUSES, TARGET_ROLES
 from bot.telegram import confirmations
 from bot.telegram.dispatch import Ctx, ExpiredButton, Usage
-from bot.telegram.keyboards import confirm_buttons
+from bot.telegram.keyboards import cases_page_buttons, confirm_buttons
 from bot.telegram.reply import Reply
 
 
@@ -141,7 +142,7 @@ def update(ctx: Ctx) -> Reply:
     ref = _need(ctx, "update", 2)[0]
     case = cases.get_case(ctx.session, ref)
     cases.check_active(case)
-    text = _tail(ctx, 1)
+    text = cases.check_alert_text(_tail(ctx, 1))
     return ask_confirmation(
         ctx,
         {"op": "update", "ref": case.ref, "text": text},
@@ -155,7 +156,7 @@ def close(ctx: Ctx) -> Reply:
         raise Usage("close", "outcome")
     case = cases.get_case(ctx.session, ref)
     cases.check_active(case)
-    text = _tail(ctx, 2)
+    text = cases.check_alert_text(_tail(ctx, 2))
     return ask_confirmation(
         ctx,
         {"op": "close", "ref": case.ref, "outcome": outcome.lower(), "text": text},
@@ -202,6 +203,16 @@ def _take_pending(ctx: Ctx) -> dict[str, Any]:
         return confirmations.take(ctx.user_data, ctx.args[0], grant, ctx.now)
     except KeyError:
         raise ExpiredButton from None
+
+
+def drafts(ctx: Ctx) -> Reply:
+    """Cases not yet published, each a button that opens it (drafts exist for staff only)."""
+    if not ctx.private:
+        raise PrivateOnly(action="drafts", role="coordinator")
+    views = [case_line(c) for c in cases.list_cases(ctx.session, statuses=("draft",))]
+    return Reply.page(
+        "bot/drafts.html", ctx.lang, cases_page_buttons(ctx.lang, views, 0, 1), cases=views
+    )
 
 
 def stats(ctx: Ctx) -> Reply:

@@ -11,7 +11,13 @@ from bot.domain.errors import UnknownCase
 from bot.domain.views import case_line, public_case
 from bot.store.models import SUBSCRIBER_MODES, Case
 from bot.telegram.dispatch import Ctx, ExpiredButton, Usage
-from bot.telegram.keyboards import case_buttons, cases_page_buttons, language_buttons, mode_buttons
+from bot.telegram.keyboards import (
+    case_buttons,
+    cases_page_buttons,
+    language_buttons,
+    mode_buttons,
+    stop_buttons,
+)
 from bot.telegram.reply import Reply
 from bot.texts import LANGUAGES
 
@@ -21,7 +27,8 @@ FOLLOW_KINDS = {"all": "all", "country": "country", "theme": "theme"}
 
 def start(ctx: Ctx) -> Reply:
     subscriptions.ensure_subscriber(ctx.session, ctx.chat_id, ctx.lang)
-    return Reply.page("bot/start.html", ctx.lang, language_buttons())
+    welcome = "bot/start_staff.html" if ctx.actor.is_staff else "bot/start.html"
+    return Reply.page(welcome, ctx.lang, language_buttons(), role=ctx.actor.role)
 
 
 def help_(ctx: Ctx) -> Reply:
@@ -70,7 +77,7 @@ def show_case(ctx: Ctx, ref: str | None = None) -> Reply:
     return Reply.page(
         "bot/case.html",
         ctx.lang,
-        case_buttons(ctx.lang, case.ref),
+        case_buttons(ctx.lang, case.ref, closed=case.status == "closed"),
         case=public_case(case),
         tally=tally,
         staff=staff_here,
@@ -180,8 +187,18 @@ def set_mode(ctx: Ctx) -> Reply:
 
 
 def stop(ctx: Ctx) -> Reply:
-    erased = subscriptions.erase(ctx.session, ctx.chat_id)
-    return Reply.page("bot/stopped.html", ctx.lang, erased=erased)
+    """/stop asks first: erasing is immediate and cannot be undone."""
+    return Reply.page("bot/stop_confirm.html", ctx.lang, stop_buttons(ctx.lang))
+
+
+def button_stop(ctx: Ctx) -> Reply:
+    """stop:yes erases, stop:no keeps; the question is replaced by the answer."""
+    if ctx.args == ["yes"]:
+        erased = subscriptions.erase(ctx.session, ctx.chat_id)
+        return Reply(Reply.page("bot/stopped.html", ctx.lang, erased=erased).html, edit=True)
+    if ctx.args == ["no"]:
+        return Reply(Reply.page("bot/stop_kept.html", ctx.lang).html, edit=True)
+    raise ExpiredButton
 
 
 # Buttons: args come from callback data, already split on ":".
