@@ -7,11 +7,12 @@ raises a DomainError before anything is written.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -123,16 +124,35 @@ def get_case(session: Session, ref: str, *, for_update: bool = False, whole: boo
         stmt = stmt.with_for_update()
     case = session.scalars(stmt).one_or_none()
     if case is None:
-        raise UnknownCase(ref=ref.strip()[:32])
+        raise UnknownCase(ref=ref.strip()[:32], suggestions=nearest_refs(session, ref))
     return case
 
 
 def visible_case(session: Session, ref: str, *, whole: bool = True) -> Case:
-    """A case a subscriber may see: drafts do not exist for them."""
-    case = get_case(session, ref, whole=whole)
-    if case.status == "draft":
-        raise UnknownCase(ref=case.ref)
+    """A case a subscriber may see: drafts do not exist for them. A draft's reference gets
+    the answer an unknown one gets, and suggestions name only cases a subscriber may see."""
+    try:
+        case = get_case(session, ref, whole=whole)
+    except UnknownCase:
+        case = None
+    if case is None or case.status == "draft":
+        public = nearest_refs(session, ref, statuses=PUBLIC_STATUSES)
+        raise UnknownCase(ref=ref.strip()[:32], suggestions=public) from None
     return case
+
+
+PUBLIC_STATUSES = ("active", "closed")
+
+
+def nearest_refs(
+    session: Session, ref: str, *, statuses: Iterable[str] | None = None, limit: int = 3
+) -> list[str]:
+    """References that look like a mistyped `ref` (a digit off, a letter swapped)."""
+    stmt = select(Case.ref).order_by(Case.id.desc()).limit(5000)
+    if statuses is not None:
+        stmt = stmt.where(Case.status.in_(tuple(statuses)))
+    refs = list(session.scalars(stmt))
+    return difflib.get_close_matches(normalise_ref(ref), refs, n=limit, cutoff=0.75)
 
 
 def list_cases(
@@ -502,6 +522,37 @@ def publish(session: Session, actor: Actor, ref: str, now: datetime | None = Non
         after={"status": "active", "alert_id": alert.id, "recipients": alert.recipients},
     )
     return alert
+
+
+def history(session: Session, case: Case) -> list[CaseEvent]:
+    """What subscribers were told after the first alert, oldest first: each further
+    information, and the closing notice (someone who joins late reads the whole story)."""
+    return list(
+        session.scalars(
+            select(CaseEvent)
+            .where(
+                CaseEvent.case_id == case.id,
+                CaseEvent.kind.in_(("further_information", "closed")),
+            )
+            .order_by(CaseEvent.at, CaseEvent.id)
+        )
+    )
+
+
+REPEAT_WINDOW = timedelta(minutes=30)
+
+
+def repeated_update(session: Session, case: Case, text: str, now: datetime) -> datetime | None:
+    """When the same further information last went out for `case`, if within REPEAT_WINDOW:
+    a coordinator who retries after an error may be about to send every subscriber a copy."""
+    return session.scalar(
+        select(func.max(CaseEvent.at)).where(
+            CaseEvent.case_id == case.id,
+            CaseEvent.kind == "further_information",
+            CaseEvent.public_text == text.strip(),
+            CaseEvent.at > now - REPEAT_WINDOW,
+        )
+    )
 
 
 def further_information(

@@ -22,6 +22,8 @@ ROUTES: dict[str, tuple[str | None, Handler]] = {
     "cases": (None, subscriber.button_cases),
     "case": (None, subscriber.button_case),
     "follow": (None, subscriber.button_follow),
+    "more": (None, subscriber.button_more),
+    "history": (None, subscriber.button_history),
     "acted": (None, subscriber.button_acted),
     "letter": (None, letters.button_letter),
     "lang": (None, subscriber.set_language),

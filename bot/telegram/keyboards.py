@@ -16,11 +16,15 @@ def label(lang: str, name: str, **context: object) -> str:
 
 
 def case_buttons(lang: str, ref: str, *, closed: bool = False) -> list[list[Button]]:
-    if closed:  # nothing left to follow, fetch or report
-        return []
+    """A case card's buttons: the calls to act while it runs (a closed case has none left to
+    follow, fetch or report), and its background and history either way."""
+    more = [(label(lang, "more"), f"more:{ref}"), (label(lang, "history"), f"history:{ref}")]
+    if closed:
+        return [more]
     return [
         [(label(lang, "follow"), f"follow:{ref}")],
         [(label(lang, "letter"), f"letter:{ref}"), (label(lang, "acted"), f"acted:{ref}")],
+        more,
     ]
 
 

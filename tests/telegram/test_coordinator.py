@@ -273,3 +273,18 @@ def test_a_subscriber_trying_a_staff_command_is_answered_calmly(chat: Chat) -> N
     answer = chat.text("/publish KZ-2026-001")
     assert "This command is for coordinators" in answer
     assert "recorded" not in answer
+
+
+def test_the_same_update_again_within_half_an_hour_is_flagged_before_confirming(
+    coordinator: Chat, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        cases.publish(session, staff.SYSTEM, "KZ-2026-002")
+    [first] = coordinator.say("/update KZ-2026-002 Hearing moved to Monday.")
+    assert "went out" not in first["text"]
+    coordinator.press_edit(first, button_data(first, "ok:"))
+    warning, preview = coordinator.say("/update KZ-2026-002 Hearing moved to Monday.", expect=2)
+    assert "went out" in warning["text"] and "second time" in warning["text"]
+    assert "Hearing moved to Monday." in preview["text"] and button_data(preview, "ok:")
+    [other] = coordinator.say("/update KZ-2026-002 Hearing moved to Tuesday.")
+    assert "went out" not in other["text"]

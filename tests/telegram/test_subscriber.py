@@ -52,6 +52,8 @@ def test_cases_lists_active_cases_and_opens_one(
         "follow:KZ-2026-001",
         "letter:KZ-2026-001",
         "acted:KZ-2026-001",
+        "more:KZ-2026-001",
+        "history:KZ-2026-001",
     }
 
 
@@ -185,3 +187,38 @@ def test_a_reference_typed_with_cyrillic_letters_or_without_hyphens_finds_the_ca
     _publish_all(sessions)
     for typed in ("КZ-2026-001", "kz2026001", "KZ-2026-1"):  # the first К is Cyrillic
         assert "Family of Dulat Agadil under surveillance" in chat.text(f"/case {typed}")
+
+
+def test_a_mistyped_reference_suggests_the_nearest_case_a_subscriber_may_see(
+    chat: Chat, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        cases.publish(session, staff.SYSTEM, "KZ-2026-001")  # KZ-2026-002 stays a draft
+    answer = chat.text("/case KZ-2062-001")
+    assert "There is no case KZ-2062-001" in answer and "Did you mean KZ-2026-001?" in answer
+    draft = chat.text("/case KZ-2062-002")
+    assert "KZ-2026-002" not in draft
+    # a draft's reference is answered exactly as an unknown one
+    unknown = chat.text("/case KZ-2026-009").replace("KZ-2026-009", "REF")
+    drafted = chat.text("/case KZ-2026-002").replace("KZ-2026-002", "REF")
+    assert drafted == unknown
+
+
+def test_a_late_joiner_reads_the_background_and_every_further_information(
+    chat: Chat, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        cases.publish(session, staff.SYSTEM, "KZ-2026-001")
+        cases.further_information(session, staff.SYSTEM, "KZ-2026-001", "Moved to Pavlodar.")
+        cases.further_information(session, staff.SYSTEM, "KZ-2026-001", "Hearing on Monday.")
+    [card] = chat.say("/case KZ-2026-001")
+    more = chat.press(card, "more:KZ-2026-001")[0]["text"]
+    assert "background" in more and len(more) > 40
+    story = chat.press(card, "history:KZ-2026-001")[0]["text"]
+    assert "urgent action issued" in story
+    first, second = story.index("Moved to Pavlodar."), story.index("Hearing on Monday.")
+    assert first < second and "further information 2" in story
+    assert "— the story so far" in story
+    # drafts have no background or history for a subscriber
+    [expired] = chat.press(card, "more:KZ-2026-002")
+    assert "expired" in expired["text"]

@@ -256,3 +256,54 @@ def test_the_page_says_when_the_server_is_gone_and_reconnects_after_a_restart(
         second.control.send_text(1001, "after the restart", first_name="Aigerim")
         expect(page.locator(".msg.out", has_text="after the restart")).to_be_visible()
         steps.shot("reconnected")
+
+
+@SQLITE_ONLY
+def test_a_coordinator_runs_a_case_from_the_phone_to_its_close(
+    sandbox: RunningServer, page: sync_api.Page
+) -> None:
+    steps = Steps(page, "coordinator")
+    page.set_viewport_size({"width": 430, "height": 900})
+    page.goto(f"{sandbox.url}/#user=901")
+    expect(page.locator(".whoami")).to_contain_text("Dana")
+    expect(page.locator("#bot-status")).to_have_text("bot")
+
+    say(page, "/drafts")
+    drafts = bot_message(page, "Drafts (3)")
+    steps.shot("drafts")
+    drafts.get_by_role("button", name=re.compile("^KZ-2026-002")).click()
+    bot_message(page, "[draft")
+
+    say(page, "/editperson KZ-2026-002 1")
+    fields = bot_message(page, "Tap a field")
+    fields.get_by_role("button", name="Pronoun").click()
+    choices = bot_message(page, "Pick one")
+    steps.shot("pronoun-buttons")
+    choices.get_by_role("button", name="she / her").click()
+    bot_message(page, "Saved for person 1")
+    steps.shot("pronoun-saved")
+
+    say(page, "/publish KZ-2026-002")
+    preview = bot_message(page, "Subscribers will receive exactly this")
+    # The alert shows formatted, as subscribers get it: no tags or entities as text.
+    expect(preview.locator("strong", has_text="URGENT ACTION KZ-2026-002")).to_be_visible()
+    expect(preview).not_to_contain_text("<b>")
+    expect(preview).not_to_contain_text("&#39;")
+    steps.shot("publish-preview")
+    preview.get_by_role("button", name="Confirm").click()
+    bot_message(page, "queued for")
+
+    say(page, f"/close {REF} released Released on bail after 41 days.")
+    closing = bot_message(page, "CASE CLOSED")
+    closing.get_by_role("button", name="Confirm").click()
+    bot_message(page, "queued for")
+
+    page.keyboard.press("Alt+1")  # Aigerim: at phone width the user list is off screen
+    expect(page.locator(".whoami")).to_contain_text("Aigerim")
+    say(page, f"/case {REF}")
+    card = bot_message(page, "This urgent action has ended")
+    expect(card).to_contain_text("Released on bail after 41 days.")
+    expect(card).not_to_contain_text("Act before")
+    expect(card.get_by_role("button", name="I took action")).to_have_count(0)
+    expect(card.get_by_role("button", name="Get letter")).to_have_count(0)
+    steps.shot("closed-card")

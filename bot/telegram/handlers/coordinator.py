@@ -138,16 +138,22 @@ def publish(ctx: Ctx) -> Reply:
     )
 
 
-def update(ctx: Ctx) -> Reply:
+def update(ctx: Ctx) -> list[Reply]:
     ref = _need(ctx, "update", 2)[0]
     case = cases.get_case(ctx.session, ref)
     cases.check_active(case)
     text = cases.check_alert_text(_tail(ctx, 1))
-    return ask_confirmation(
+    preview = ask_confirmation(
         ctx,
         {"op": "update", "ref": case.ref, "text": text},
         alerts.preview(case, "further_information", ctx.lang, text),
     )
+    sent_at = cases.repeated_update(ctx.session, case, text, ctx.now)
+    if sent_at is None:
+        return [preview]
+    minutes = max(1, int((ctx.now - sent_at).total_seconds() // 60))
+    warning = Reply.page("bot/repeated_update.html", ctx.lang, ref=case.ref, minutes=minutes)
+    return [warning, preview]
 
 
 def close(ctx: Ctx) -> Reply:

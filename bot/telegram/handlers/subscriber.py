@@ -223,6 +223,36 @@ def button_case(ctx: Ctx) -> Reply:
         raise ExpiredButton from None
 
 
+def _case_for_reader(ctx: Ctx) -> Case:
+    ref = _button_ref(ctx)
+    try:
+        if ctx.actor.is_staff:
+            return cases.get_case(ctx.session, ref, whole=False)
+        return cases.visible_case(ctx.session, ref, whole=False)
+    except UnknownCase:
+        raise ExpiredButton from None
+
+
+def button_more(ctx: Ctx) -> Reply:
+    """more:REF: the case's background, the "additional information" of an urgent action."""
+    case = _case_for_reader(ctx)
+    return Reply.page("bot/case_more.html", ctx.lang, ref=case.ref, background=case.background)
+
+
+def button_history(ctx: Ctx) -> Reply:
+    """history:REF: every further information so far, with its date, for who joined late."""
+    case = _case_for_reader(ctx)
+    events = cases.history(ctx.session, case)
+    return Reply.page(
+        "bot/case_history.html",
+        ctx.lang,
+        ref=case.ref,
+        published_at=case.published_at,
+        events=events,
+        timezone=case.timezone,
+    )
+
+
 def button_follow(ctx: Ctx) -> Reply:
     return follow(ctx, _button_ref(ctx))
 
