@@ -16,8 +16,8 @@ from pathlib import Path
 Resource = tuple[str, str]
 TEMPLATES: Resource = ("bot.templates", "")
 MIGRATIONS: Resource = ("bot.migrations", "")
-WEB_STATIC: Resource = ("bot.botapi.web", "static")
-SAMPLE_FEEDS: Resource = ("bot.botapi", "sample_feeds")
+WEB_STATIC: Resource = ("bot.sandbox.web", "static")
+SAMPLE_FEEDS: Resource = ("bot.sandbox", "sample_feeds")
 
 # resource -> files (relative to it) that must be there; one per kind is enough to catch a
 # pattern left out of pyproject.toml's package-data.

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 IGNORED = (".git", ".venv", "build", "dist", "var", "test-artifacts", "__pycache__", "*.pyc")
 IGNORED += ("*.egg-info", ".pytest_cache", ".ruff_cache", ".mypy_cache", ".env")
 SEED_CASE = "KZ-2026-002"
-DEMO_SUBSCRIBER = 1001  # bot/botapi/web/users.py: the web chat's English subscriber
+DEMO_SUBSCRIBER = 1001  # bot/sandbox/web/users.py: the web chat's English subscriber
 STEP_TIMEOUT = 120.0
 
 

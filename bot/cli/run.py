@@ -13,8 +13,6 @@ from urllib.parse import urlsplit
 import click
 from sqlalchemy.orm import Session
 
-from bot.botapi.local import run_server
-from bot.botapi.web import DEMO_USERS
 from bot.cli.context import LazyRuntime, pass_runtime
 from bot.delivery.limiter import Pacer, SharedRateLimiter
 from bot.delivery.sender import DeliveryConfig
@@ -22,6 +20,8 @@ from bot.delivery.worker import Worker, bot_endpoint, make_bot, pacer_from_setti
 from bot.domain import staff
 from bot.ops import Ops, serving
 from bot.runtime import Runtime
+from bot.sandbox.local import run_server
+from bot.sandbox.web import DEMO_USERS
 from bot.scheduler import Scheduler, beside
 from bot.telegram.app import build_application
 from bot.texts import render

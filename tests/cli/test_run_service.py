@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.botapi.local import RunningServer, run_server
 from bot.config import Settings
+from bot.sandbox.local import RunningServer, run_server
 from tests.cli.test_cli import UABOT, Uabot
 
 SECRET = "deploy-test_secret-0123456789"

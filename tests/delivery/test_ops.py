@@ -15,10 +15,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import metrics
-from bot.botapi.local import RunningServer
 from bot.delivery.limiter import Pacer
 from bot.delivery.sender import Sender
 from bot.ops import Health, Ops, serving
+from bot.sandbox.local import RunningServer
 from bot.store.db import make_engine
 from tests.delivery.conftest import bot_for, drain, fast_config, subscribe_and_publish
 

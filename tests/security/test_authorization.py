@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import RunningServer
 from bot.domain import cases
 from bot.domain.errors import NotAllowed
+from bot.sandbox.local import RunningServer
 from bot.store.models import AuditEvent
 from bot.telegram.app import COMMANDS
 from bot.telegram.buttons import ROUTES

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import RunningServer
 from bot.domain import demo
+from bot.sandbox.local import RunningServer
 from bot.telegram.flood import BURST, FloodGuard, Verdict
 from bot.telegram.thread import BotThread
 from bot.texts import render

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import RunningServer
 from bot.domain import cases, staff
+from bot.sandbox.local import RunningServer
 from bot.store.models import Alert, AuditEvent, Case, Delivery, Staff, utcnow
 from bot.telegram.thread import BotThread
 from tests.clock import day, typed_deadline

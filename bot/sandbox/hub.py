@@ -9,7 +9,7 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Callable
 
-from bot.botapi.state import BotState, Event
+from bot.sandbox.state import BotState, Event
 
 CLOSED = Event("closed", None, {})  # put in each event queue when the server shuts down
 

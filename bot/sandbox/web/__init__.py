@@ -9,7 +9,7 @@ command menu from `/_control/commands`.
 
 from __future__ import annotations
 
-from bot.botapi.web.routes import add_routes
-from bot.botapi.web.users import DEMO_USERS, DemoUser
+from bot.sandbox.web.routes import add_routes
+from bot.sandbox.web.users import DEMO_USERS, DemoUser
 
 __all__ = ["DEMO_USERS", "DemoUser", "add_routes"]

@@ -14,11 +14,11 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from bot.botapi.hub import Hub
-from bot.botapi.keys import HUB, STATE
-from bot.botapi.state import BotState
+from bot.sandbox.hub import Hub
+from bot.sandbox.keys import HUB, STATE
+from bot.sandbox.state import BotState
 
-log = logging.getLogger("uabot.botapi.webhook")
+log = logging.getLogger("uabot.sandbox.webhook")
 RETRY_PAUSE = 0.5  # seconds; Telegram waits longer, but tests should not
 PUSH_TIMEOUT = 10.0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.botapi.entities import EntityError, bot_command_entities, parse_html
+from bot.sandbox.entities import EntityError, bot_command_entities, parse_html
 
 
 def test_html_tags_become_entities_with_utf16_offsets() -> None:

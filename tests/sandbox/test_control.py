@@ -12,8 +12,8 @@ import pytest
 from telegram import Bot, Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot.botapi.local import RunningServer, WaitTimedOut
-from tests.botapi.conftest import TOKEN, plain_http
+from bot.sandbox.local import RunningServer, WaitTimedOut
+from tests.sandbox.conftest import TOKEN, plain_http
 
 
 async def echo_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -13,7 +13,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, EndPointNotFound
 
-from bot.botapi.local import RunningServer
+from bot.sandbox.local import RunningServer
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.botapi.errors import bad_request
+from bot.sandbox.errors import bad_request
 
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _PLAIN_SCOPES = ("default", "all_private_chats", "all_group_chats", "all_chat_administrators")

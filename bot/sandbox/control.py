@@ -8,10 +8,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.botapi.entities import bot_command_entities
-from bot.botapi.hub import CLOSED
-from bot.botapi.keys import HUB, STATE
-from bot.botapi.models import Message
+from bot.sandbox.entities import bot_command_entities
+from bot.sandbox.hub import CLOSED
+from bot.sandbox.keys import HUB, STATE
+from bot.sandbox.models import Message
 
 SSE_KEEPALIVE = 15.0  # seconds between comment lines, so proxies keep the stream open
 

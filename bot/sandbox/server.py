@@ -9,18 +9,18 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from bot.botapi import control, samples
-from bot.botapi.errors import ApiError
-from bot.botapi.hub import Hub
-from bot.botapi.keys import HUB, STATE
-from bot.botapi.methods import METHODS
-from bot.botapi.models import User
-from bot.botapi.params import Params, Upload
-from bot.botapi.state import BotState
-from bot.botapi.web import add_routes as add_web_chat
-from bot.botapi.webhook import webhook_context
+from bot.sandbox import control, samples
+from bot.sandbox.errors import ApiError
+from bot.sandbox.hub import Hub
+from bot.sandbox.keys import HUB, STATE
+from bot.sandbox.methods import METHODS
+from bot.sandbox.models import User
+from bot.sandbox.params import Params, Upload
+from bot.sandbox.state import BotState
+from bot.sandbox.web import add_routes as add_web_chat
+from bot.sandbox.webhook import webhook_context
 
-log = logging.getLogger("uabot.botapi")
+log = logging.getLogger("uabot.sandbox")
 
 _TOKEN = re.compile(r"([0-9]{1,20}):[A-Za-z0-9_-]{1,100}")
 FAULTY_METHODS = {"sendmessage", "senddocument"}
@@ -66,7 +66,7 @@ async def bot_api(request: web.Request) -> web.StreamResponse:
         return web.Response()
     except Exception:
         # A bug here, not the client's fault: say so in Telegram's shape, and log it whole.
-        log.exception("botapi: %s failed", method)
+        log.exception("sandbox: %s failed", method)
         return api_error(ApiError(500, "Internal Server Error"))
     return web.json_response({"ok": True, "result": result})
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.botapi.entities import EntityError, parse_html
-from bot.botapi.errors import bad_request
-from bot.botapi.state import Content
+from bot.sandbox.entities import EntityError, parse_html
+from bot.sandbox.errors import bad_request
+from bot.sandbox.state import Content
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024

@@ -8,7 +8,7 @@ import pytest
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.botapi.local import RunningServer, run_server
+from bot.sandbox.local import RunningServer, run_server
 
 TOKEN = "123456:TEST-token"
 BOT_ID = 123456

@@ -8,8 +8,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParam
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.botapi.local import RunningServer
-from tests.botapi.conftest import BOT_ID
+from bot.sandbox.local import RunningServer
+from tests.sandbox.conftest import BOT_ID
 
 KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton("Follow", callback_data="follow:7")]])
 

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.botapi.errors import bad_request
+from bot.sandbox.errors import bad_request
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Conflict
 
-from bot.botapi.local import RunningServer, run_server
-from tests.botapi.conftest import TOKEN, plain_http
+from bot.sandbox.local import RunningServer, run_server
+from tests.sandbox.conftest import TOKEN, plain_http
 
 KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton("I took action", callback_data="acted:7")]])
 

@@ -24,9 +24,9 @@ from typing import Any
 import httpx
 from aiohttp import web
 
-from bot.botapi.config import Config
-from bot.botapi.server import make_app
-from bot.botapi.state import BotState
+from bot.sandbox.config import Config
+from bot.sandbox.server import make_app
+from bot.sandbox.state import BotState
 
 
 class WaitTimedOut(AssertionError):
@@ -255,7 +255,7 @@ def run_server(host: str = "127.0.0.1", port: int = 0, **config: Any) -> Iterato
         _cancel_leftovers(loop)
         loop.close()
 
-    thread = threading.Thread(target=serve, name="botapi-server", daemon=True)
+    thread = threading.Thread(target=serve, name="sandbox-server", daemon=True)
     thread.start()
     if not ready.wait(10):
         raise RuntimeError("the local Bot API server did not start")

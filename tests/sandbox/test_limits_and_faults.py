@@ -8,7 +8,7 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
-from bot.botapi.local import RunningServer
+from bot.sandbox.local import RunningServer
 
 # PTB warns about RetryAfter's int retry_after as it builds the exception; not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.botapi.config import Config
-from bot.botapi.errors import ApiError
-from bot.botapi.state import BotState, Content, Event
+from bot.sandbox.config import Config
+from bot.sandbox.errors import ApiError
+from bot.sandbox.state import BotState, Content, Event
 
 
 def inject(state: BotState, text: str, user_id: int = 42) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.botapi.limits import FloodLimiter, TokenBucket
+from bot.sandbox.limits import FloodLimiter, TokenBucket
 
 
 def test_a_bucket_allows_its_burst_then_says_how_long_to_wait() -> None:

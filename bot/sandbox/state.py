@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.botapi.commands import CommandBook
-from bot.botapi.config import Config
-from bot.botapi.errors import ApiError, bad_request
-from bot.botapi.limits import FloodLimiter
-from bot.botapi.models import CallbackQuery, Chat, Document, Message, User
+from bot.sandbox.commands import CommandBook
+from bot.sandbox.config import Config
+from bot.sandbox.errors import ApiError, bad_request
+from bot.sandbox.limits import FloodLimiter
+from bot.sandbox.models import CallbackQuery, Chat, Document, Message, User
 
 STATUS_KEYS = ("429", "403", "400", "5xx", "dropped", "slow", "lost")
 UPDATE_TYPES = ("message", "callback_query")

@@ -9,12 +9,12 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from bot.botapi import content
-from bot.botapi.commands import check_commands, scope_key
-from bot.botapi.errors import bad_request
-from bot.botapi.models import Document, User
-from bot.botapi.params import Params
-from bot.botapi.state import BotState
+from bot.sandbox import content
+from bot.sandbox.commands import check_commands, scope_key
+from bot.sandbox.errors import bad_request
+from bot.sandbox.models import Document, User
+from bot.sandbox.params import Params
+from bot.sandbox.state import BotState
 
 Method = Callable[[BotState, User, Params], Any]
 CHAT_ACTIONS = {

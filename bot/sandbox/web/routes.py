@@ -7,8 +7,8 @@ from pathlib import Path
 from aiohttp import web
 
 from bot import resources
-from bot.botapi.keys import STATE
-from bot.botapi.web.users import DEMO_USERS
+from bot.sandbox.keys import STATE
+from bot.sandbox.web.users import DEMO_USERS
 
 STATIC: Path = resources.directory(resources.WEB_STATIC)
 NO_CACHE = {"Cache-Control": "no-cache"}  # a newer page after `git pull` shows at once

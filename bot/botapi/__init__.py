@@ -1,1 +1,0 @@
-"""The local Bot API server: Telegram's Bot API over HTTP, for the sandbox and the tests."""
