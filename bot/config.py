@@ -29,12 +29,17 @@ class Settings(BaseSettings):
     TELEGRAM_TOKEN: str | None = None
     BOT_API_BASE_URL: str | None = None
     WEBHOOK_URL: str | None = None
+    # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; other requests get a 403.
+    WEBHOOK_SECRET: str | None = Field(default=None, repr=False, pattern=r"^[A-Za-z0-9_-]{1,256}$")
     ADMIN_IDS: Annotated[tuple[int, ...], NoDecode] = ()
     UABOT_SECRET_KEYS: Annotated[tuple[str, ...], NoDecode] = Field(default=(), repr=False)
     TZ: str = "UTC"
     SANDBOX_HOST: str = "127.0.0.1"
     SANDBOX_PORT: int = 8080
     LOG_LEVEL: str = "INFO"
+    # /healthz and /metrics of `uabot run` and `uabot worker` (bot/ops.py); port 0: not served.
+    HEALTH_HOST: str = "127.0.0.1"
+    HEALTH_PORT: int = Field(default=9465, ge=0, le=65535)
     # Delivery (bot/delivery): Telegram's documented limits by default; a rate of 0 means none.
     DELIVERY_GLOBAL_RATE: float = Field(default=30.0, ge=0)
     DELIVERY_GLOBAL_BURST: float = Field(default=3.0, ge=1)
@@ -91,6 +96,11 @@ class Settings(BaseSettings):
     @field_validator("TELEGRAM_TOKEN")
     @classmethod
     def _token(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("WEBHOOK_SECRET", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
         return value or None
 
     @field_validator("ADMIN_IDS", mode="before")

@@ -61,7 +61,7 @@ class Redactor(logging.Filter):
         record.msg = self._message(record)
         record.args = None
         if record.exc_info and record.exc_info[0] is not None:
-            record.exc_text = self.mask(_exception_text(record.exc_info))  # type: ignore[arg-type]
+            record.exc_text = self.mask(_exception_text(record.exc_info))
             record.exc_info = None  # no later handler may format the original
         elif record.exc_text:
             record.exc_text = self.mask(record.exc_text)

@@ -34,9 +34,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import metrics
 from bot.config import Settings
 from bot.domain import scheduled
 from bot.domain.errors import UnknownCase
+from bot.ops import HEALTH
 from bot.schedule import DIGEST, Job, Plan, Policy
 from bot.store.db import begin_write
 from bot.store.models import utcnow
@@ -133,9 +135,13 @@ class Scheduler:
         # Case jobs, then digests, each in key order: two processes take overlapping keys in
         # the same order, so neither waits for a key the other holds while holding one it needs.
         due = deque(sorted(plan.due, key=lambda job: (job.kind == DIGEST, job.key)))
+        lag = max(((now - job.at).total_seconds() for job in due), default=0.0)
         while due and not self._stopping:
             self._report(self._run_batch(due, now))
         self.stats["cycles"] += 1
+        metrics.SCHEDULER_CYCLES.inc()
+        metrics.SCHEDULER_LAG.set(max(0.0, lag))
+        HEALTH.scheduler_cycled()
         return plan
 
     def execute(self, job: Job, now: datetime) -> int | None:

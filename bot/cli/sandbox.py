@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from aiohttp import web
 
-from bot.botapi.config import Config
-from bot.botapi.server import make_app
-from bot.botapi.state import BotState
+from bot.sandbox.config import Config
+from bot.sandbox.server import make_app
+from bot.sandbox.state import BotState
 
 
 @click.command("sandbox")

@@ -25,6 +25,8 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot import metrics
+
 log = logging.getLogger("uabot.delivery.limiter")
 
 REPLY = 0
@@ -178,6 +180,7 @@ class Pacer:
         """A 429 came back for a send granted at `granted_at`: pause all sends, slow down."""
         now = self._clock()
         self.stats.retry_afters += 1
+        metrics.TELEGRAM_429.inc()
         self._paused_until = max(self._paused_until, now + seconds + PAUSE_MARGIN)
         if self._global is not None:
             self._global.empty_until(self._paused_until)

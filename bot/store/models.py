@@ -1,4 +1,6 @@
-"""The tables: every entity of DOMAIN.md, with the integrity rules the database itself enforces."""
+"""The tables (cases with their people, events, targets and model letters; subscribers, their
+scopes and actions; alerts and their deliveries; staff, the audit log, the source watch),
+with the integrity rules the database itself enforces."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -17,15 +17,19 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     Defaults,
+    ExtBot,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot.domain.staff import ensure_admins
+from bot.ops import HEALTH, TrackedRequest
 from bot.store.models import Staff, utcnow
 from bot.telegram import commands
 from bot.telegram.buttons import on_button
-from bot.telegram.dispatch import Handler, Services, command
+from bot.telegram.context import CONTEXT_TYPES, Background, BotData, Context, Services
+from bot.telegram.dispatch import Handler, command
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import coordinator as co
 from bot.telegram.handlers import fallback, letters, people, watch
@@ -33,7 +37,7 @@ from bot.telegram.handlers import person as reveal
 from bot.telegram.handlers import subscriber as sub
 from bot.telegram.handlers.newcase import build_conversation
 
-Background = Callable[[asyncio.Event], Awaitable[None]]
+App = Application[ExtBot[None], Context, dict[Any, Any], dict[Any, Any], BotData, Any]
 
 # command name → (role needed, handler)
 COMMANDS: dict[str, tuple[str | None, Handler]] = {
@@ -79,22 +83,33 @@ def build_application(
     clock: Callable[[], datetime] = utcnow,
     rate_limiter: BaseRateLimiter[Any] | None = None,
     background: Background | None = None,
-) -> Application:
+) -> App:
     """`background` runs beside the bot (the delivery worker) until the bot stops."""
-    builder = ApplicationBuilder().token(token).defaults(Defaults(parse_mode=ParseMode.HTML))
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        # PTB's own pool sizes (256 for replies, 1 for getUpdates), marking Telegram's answers.
+        .request(TrackedRequest(connection_pool_size=256))
+        .get_updates_request(TrackedRequest(connection_pool_size=1))
+    )
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_url.replace("/bot", "/file/bot"))
     if rate_limiter is not None:
         builder = builder.rate_limiter(rate_limiter)
-    application = builder.post_init(_post_init).post_stop(_post_stop).build()
-    application.bot_data["services"] = Services(sessions=sessions, clock=clock)
-    application.bot_data["admin_ids"] = admin_ids
-    application.bot_data["background"] = background
+    application = (
+        builder.context_types(CONTEXT_TYPES).post_init(_post_init).post_stop(_post_stop).build()
+    )
+    application.bot_data.services = Services(sessions=sessions, clock=clock)
+    application.bot_data.admin_ids = admin_ids
+    application.bot_data.background = background
     add_handlers(application)
     return application
 
 
-def add_handlers(application: Application) -> None:
+def add_handlers(application: App) -> None:
+    # Before every other group: an update arriving means the last getUpdates succeeded.
+    application.add_handler(TypeHandler(object, _telegram_answered), group=-100)
     application.add_handler(build_conversation())
     for name, (role, handler) in COMMANDS.items():
         application.add_handler(CommandHandler(name, command(name, role=role)(handler)))
@@ -108,23 +123,30 @@ def add_handlers(application: Application) -> None:
     application.add_error_handler(on_error)
 
 
-async def _post_init(application: Application) -> None:
-    services: Services = application.bot_data["services"]
-    with services.sessions.begin() as session:
-        ensure_admins(session, application.bot_data["admin_ids"])
+async def _telegram_answered(update: object, context: object) -> None:
+    HEALTH.telegram_ok()
+
+
+async def _post_init(application: App) -> None:
+    data = application.bot_data
+    if data.services is None:
+        raise RuntimeError("build_application sets bot_data.services")
+    with data.services.sessions.begin() as session:
+        ensure_admins(session, data.admin_ids)
         staff = [
             (user_id, role) for user_id, role in session.execute(select(Staff.user_id, Staff.role))
         ]
     await commands.set_default_menus(application.bot)
     for user_id, role in staff:
         await commands.set_staff_menu(application.bot, user_id, role)
-    background: Background | None = application.bot_data["background"]
-    if background is not None:
-        stop = application.bot_data["stop_background"] = asyncio.Event()
-        application.bot_data["background_task"] = asyncio.create_task(background(stop))
+    if data.background is not None:
+        data.stop_background = asyncio.Event()
+        data.background_task = asyncio.create_task(data.background(data.stop_background))
 
 
-async def _post_stop(application: Application) -> None:
-    if "background_task" in application.bot_data:
-        application.bot_data["stop_background"].set()
-        await application.bot_data.pop("background_task")
+async def _post_stop(application: App) -> None:
+    data = application.bot_data
+    if data.background_task is not None:
+        data.stop_background.set()
+        task, data.background_task = data.background_task, None
+        await task

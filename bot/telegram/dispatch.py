@@ -8,35 +8,27 @@ A refusal (NotAllowed) is audited in its own transaction, since the command's is
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import ContextTypes
 
+from bot import metrics
 from bot.domain import audit, subscriptions
 from bot.domain.errors import DomainError, NotAllowed
 from bot.domain.staff import Actor, actor_for, require
-from bot.store.models import utcnow
 from bot.telegram import flood
 from bot.telegram.commands import set_staff_menu
+from bot.telegram.context import Context, Services, services_of
 from bot.telegram.reply import Reply, split
 from bot.texts import normalise_language, render
 
 log = logging.getLogger("uabot.telegram")
-
-
-@dataclass
-class Services:
-    """What handlers need, kept in application.bot_data['services']."""
-
-    sessions: sessionmaker[Session]
-    clock: Callable[[], datetime] = utcnow
 
 
 @dataclass
@@ -80,14 +72,10 @@ REPLY_LOST = "reply_lost"
 
 
 Handler = Callable[[Ctx], Reply | Sequence[Reply] | None]
-Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 
-def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return context.application.bot_data["services"]
-
-
-def user_data_of(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:
+def user_data_of(context: Context) -> dict[str, Any]:
     return context.user_data if context.user_data is not None else {}
 
 
@@ -111,7 +99,7 @@ def clean_text(text: str) -> str:
 def run_handler(
     services: Services,
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: Context,
     name: str,
     role: str | None,
     fn: Handler,
@@ -144,6 +132,7 @@ def run_handler(
             result = fn(ctx)
     except NotAllowed as exc:
         _audit_refusal(services, user.id, name, args)
+        metrics.refused(name)
         return [Reply.plain(exc.message(lang))]
     except DomainError as exc:
         return [Reply.plain(exc.message(lang))]
@@ -206,19 +195,20 @@ def command(name: str, *, role: str | None = None) -> Callable[[Handler], Callba
     """Wire a handler to a /command: arguments split on whitespace, `rest` is the raw tail."""
 
     def decorate(fn: Handler) -> Callback:
-        async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        async def callback(update: Update, context: Context) -> None:
             message = update.effective_message
             if message is None or update.effective_user is None:
                 return
             if not await flood.admit(update, context):
                 return
-            text = message.text or ""
-            parts = text.split(maxsplit=1)
-            rest = parts[1].strip() if len(parts) > 1 else ""
-            replies = run_handler(
-                services_of(context), update, context, name, role, fn, rest.split(), rest
-            )
-            await send(message, replies, user_data_of(context))
+            with metrics.REPLY.time():
+                text = message.text or ""
+                parts = text.split(maxsplit=1)
+                rest = parts[1].strip() if len(parts) > 1 else ""
+                replies = run_handler(
+                    services_of(context), update, context, name, role, fn, rest.split(), rest
+                )
+                await send(message, replies, user_data_of(context))
 
         callback.__name__ = f"cmd_{name}"
         return callback

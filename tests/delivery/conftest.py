@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.botapi.local import RunningServer, run_server
 from bot.delivery.limiter import Pacer
 from bot.delivery.outcomes import RetryPolicy
 from bot.delivery.sender import DeliveryConfig, Sender
 from bot.domain import cases, demo
 from bot.domain.staff import SYSTEM
+from bot.sandbox.local import RunningServer, run_server
 from bot.store.models import Delivery, Subscriber
 
 TOKEN = "123456:TEST-token"

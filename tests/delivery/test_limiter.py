@@ -9,8 +9,8 @@ import time
 import pytest
 from telegram.ext import ExtBot
 
-from bot.botapi.local import RunningServer
 from bot.delivery.limiter import BROADCAST, REPLY, Pacer, SharedRateLimiter, TokenBucket
+from bot.sandbox.local import RunningServer
 from tests.delivery.conftest import TOKEN
 
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import RunningServer
 from bot.domain import cases
 from bot.domain.errors import NotAllowed
+from bot.sandbox.local import RunningServer
 from bot.store.models import AuditEvent
 from bot.telegram.app import COMMANDS
 from bot.telegram.buttons import ROUTES
@@ -73,7 +73,7 @@ def bot(
     with sec.start_bot(server, sessions) as running:
         # One subscriber sends every staff request in a row, faster than a person would:
         # this test is about who may, not how fast (test_flood.py is about that).
-        running.application.bot_data["flood_guard"] = FloodGuard(burst=1e9)
+        running.application.bot_data.flood_guard = FloodGuard(burst=1e9)
         yield running
 
 

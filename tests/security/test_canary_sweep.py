@@ -27,7 +27,6 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import ControlClient, RunningServer
 from bot.cli import main
 from bot.config import Settings
 from bot.domain import cases, demo
@@ -35,6 +34,7 @@ from bot.domain.cases import PersonInput
 from bot.domain.demo import DEMO_TARGETS, SEED_CASES
 from bot.domain.staff import SYSTEM
 from bot.letters import export, service
+from bot.sandbox.local import ControlClient, RunningServer
 from bot.scheduler import Scheduler
 from bot.store.models import Action, Alert, Delivery, Person, Subscriber, utcnow
 from bot.telegram.thread import BotThread

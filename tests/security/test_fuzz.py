@@ -27,9 +27,9 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import ControlClient, RunningServer
 from bot.domain import cases, demo
 from bot.domain.staff import SYSTEM
+from bot.sandbox.local import ControlClient, RunningServer
 from bot.store.models import Alert, AuditEvent, Case, CaseEvent, Delivery, Person
 from bot.telegram.app import COMMANDS
 from bot.telegram.buttons import ROUTES

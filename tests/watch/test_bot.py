@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import RunningServer, run_server
 from bot.config import get_settings
 from bot.delivery.limiter import Pacer, SharedRateLimiter
 from bot.delivery.sender import DeliveryConfig
 from bot.delivery.worker import Worker, make_bot
 from bot.domain import cases, demo, staff, subscriptions
+from bot.sandbox.local import RunningServer, run_server
 from bot.store.models import Alert, WatchItem, WatchSource, utcnow
 from bot.telegram.app import build_application
 from bot.telegram.thread import BotThread

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import metrics
 from bot.domain.reveal import reveal_person
 from bot.telegram.dispatch import Ctx, Usage
 from bot.telegram.reply import Reply
@@ -13,6 +14,7 @@ def person(ctx: Ctx) -> Reply:
     shown = reveal_person(
         ctx.session, ctx.actor, ctx.args[0], int(ctx.args[1]), private=ctx.private
     )
+    metrics.REVEALS.inc()
     return Reply.page(
         "bot/person.html",
         ctx.lang,
