@@ -215,13 +215,14 @@ async def test_a_page_is_news_when_its_main_text_gains_a_matching_paragraph(
 async def test_a_redirect_to_a_metadata_address_is_refused_and_shown(
     sessions: sessionmaker[Session], case: str, site: Site, clock: Clock
 ) -> None:
-    site.put("/feed", "", location="http://169.254.169.254/latest/meta-data/")
+    site.put("/feed", "", location="http://①⑥⑨.②⑤④.①⑥⑨.②⑤④/latest/meta-data/")
     tricked = add_source(sessions, site, site.url + "/feed", now=clock())
     await _check(sessions, site, clock)
     stored = source(sessions, tricked).last_error
-    assert stored == "refused_link_local 169.254.169.254"
-    assert "link-local address" in explain(stored, "en")
-    assert "локальный адрес канала" in explain(stored, "ru")
+    assert stored == "refused_not_public"
+    assert explain(stored, "en") == "refused: not a public address"
+    assert explain(stored, "ru") == "отказано: это не публичный адрес"
+    assert explain(stored, "kk") == "бас тартылды: бұл жария мекенжай емес"
 
 
 async def test_two_watchers_never_check_one_source_at_once(
