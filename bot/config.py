@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         max_length=200,
     )
     WATCH_FAILING_AFTER: float = Field(default=86_400.0, gt=0)
+    # Coordinators' letter bodies (bot/letters/bounded.py): each render's bounds.
+    LETTER_RENDER_SECONDS: float = Field(default=3.0, gt=0, le=60)
+    LETTER_RENDER_STEPS: int = Field(default=200_000, ge=1_000)
+    LETTER_RENDER_OUTPUT: int = Field(default=40_000, ge=1_000, le=1_000_000)
+    LETTER_RENDER_MEMORY_MB: int = Field(default=512, ge=128, le=8192)
 
     @field_validator("DATABASE_URL")
     @classmethod

@@ -65,6 +65,11 @@ COMMANDS: dict[str, tuple[str | None, Handler]] = {
 }
 
 
+# Handlers that render coordinators' letter bodies: in a worker thread, and not blocking
+# the updates after them (PTB's block=False), so /help is answered while a body renders.
+OFF_LOOP = frozenset({"letter", "letter_set", "letters_zip"})
+
+
 def build_application(
     token: str,
     sessions: sessionmaker[Session],
@@ -92,7 +97,9 @@ def build_application(
 def add_handlers(application: Application) -> None:
     application.add_handler(build_conversation())
     for name, (role, handler) in COMMANDS.items():
-        application.add_handler(CommandHandler(name, command(name, role=role)(handler)))
+        off_loop = name in OFF_LOOP
+        callback = command(name, role=role, off_loop=off_loop)(handler)
+        application.add_handler(CommandHandler(name, callback, block=not off_loop))
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_error_handler(on_error)
 

@@ -6,7 +6,14 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.telegram import flood
-from bot.telegram.dispatch import ExpiredButton, Handler, run_handler, send, services_of
+from bot.telegram.dispatch import (
+    ExpiredButton,
+    Handler,
+    run_handler,
+    run_off_loop,
+    send,
+    services_of,
+)
 from bot.telegram.handlers import coordinator, letters, subscriber, watch
 
 # verb → (role needed, handler)
@@ -27,6 +34,11 @@ ROUTES: dict[str, tuple[str | None, Handler]] = {
 }
 
 
+# Buttons that may render a coordinator's letter body run in a worker thread (the "ok" of
+# /letter_set renders it once more before it is saved).
+OFF_LOOP = frozenset({"letter", "ok"})
+
+
 def _expired(_ctx: object) -> None:
     raise ExpiredButton
 
@@ -39,9 +51,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     verb, *args = (query.data or "").split(":")
     role, handler = ROUTES.get(verb, (None, _expired))
-    replies = run_handler(
-        services_of(context), update, context, f"button.{verb}"[:40], role, handler, args, ""
-    )
+    call = (services_of(context), update, context, f"button.{verb}"[:40], role, handler, args, "")
+    replies = await run_off_loop(*call) if verb in OFF_LOOP else run_handler(*call)
     await query.answer(next((r.toast for r in replies if r.toast), None))
     if query.message is not None and hasattr(query.message, "reply_text"):
         await send(query.message, replies)  # type: ignore[arg-type]

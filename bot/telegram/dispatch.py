@@ -7,6 +7,7 @@ A refusal (NotAllowed) is audited in its own transaction, since the command's is
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -177,8 +178,28 @@ async def _edit(message: Message, html: str, markup: InlineKeyboardMarkup | None
             raise
 
 
-def command(name: str, *, role: str | None = None) -> Callable[[Handler], Callback]:
-    """Wire a handler to a /command: arguments split on whitespace, `rest` is the raw tail."""
+async def run_off_loop(
+    services: Services,
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    name: str,
+    role: str | None,
+    fn: Handler,
+    args: list[str],
+    rest: str,
+) -> list[Reply]:
+    """run_handler in a worker thread: for handlers that may wait (a coordinator's letter
+    body rendering within its bounds, bot/letters/bounded.py) while the loop goes on."""
+    return await asyncio.to_thread(
+        run_handler, services, update, context, name, role, fn, args, rest
+    )
+
+
+def command(
+    name: str, *, role: str | None = None, off_loop: bool = False
+) -> Callable[[Handler], Callback]:
+    """Wire a handler to a /command: arguments split on whitespace, `rest` is the raw tail.
+    `off_loop`: the handler runs in a worker thread (run_off_loop)."""
 
     def decorate(fn: Handler) -> Callback:
         async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -190,9 +211,8 @@ def command(name: str, *, role: str | None = None) -> Callable[[Handler], Callba
             text = message.text or ""
             parts = text.split(maxsplit=1)
             rest = parts[1].strip() if len(parts) > 1 else ""
-            replies = run_handler(
-                services_of(context), update, context, name, role, fn, rest.split(), rest
-            )
+            call = (services_of(context), update, context, name, role, fn, rest.split(), rest)
+            replies = await run_off_loop(*call) if off_loop else run_handler(*call)
             await send(message, replies)
 
         callback.__name__ = f"cmd_{name}"
