@@ -68,7 +68,14 @@ def send_message(state: BotState, bot: User, params: Params) -> dict[str, Any]:
     markup = content.reply_markup(params.decoded("reply_markup", "reply keyboard markup"))
     reply_to = _reply_to(state, chat_id, params)
     state.admit(chat_id)
-    message = state.send(bot, chat_id, text, reply_markup=markup, reply_to=reply_to)
+    message = state.send(
+        bot,
+        chat_id,
+        text,
+        reply_markup=markup,
+        reply_to=reply_to,
+        protected=params.flag("protect_content"),
+    )
     return message.to_api()
 
 
@@ -104,7 +111,13 @@ def send_document(state: BotState, bot: User, params: Params) -> dict[str, Any]:
     reply_to = _reply_to(state, chat_id, params)
     state.admit(chat_id)
     message = state.send(
-        bot, chat_id, caption, reply_markup=markup, document=document, reply_to=reply_to
+        bot,
+        chat_id,
+        caption,
+        reply_markup=markup,
+        document=document,
+        reply_to=reply_to,
+        protected=params.flag("protect_content"),
     )
     return message.to_api()
 
@@ -141,6 +154,11 @@ def edit_message_reply_markup(state: BotState, bot: User, params: Params) -> dic
         raise bad_request("message to edit not found")
     state.admit(chat_id)
     return state.edit(chat_id, message_id, None, markup).to_api()
+
+
+def delete_message(state: BotState, bot: User, params: Params) -> bool:
+    state.delete(params.chat_id(), params.integer("message_id"))
+    return True
 
 
 def answer_callback_query(state: BotState, bot: User, params: Params) -> bool:
@@ -244,6 +262,7 @@ METHODS: dict[str, Method] = {
     "getfile": get_file,
     "editmessagetext": edit_message_text,
     "editmessagereplymarkup": edit_message_reply_markup,
+    "deletemessage": delete_message,
     "answercallbackquery": answer_callback_query,
     "sendchataction": send_chat_action,
     "setmycommands": set_my_commands,

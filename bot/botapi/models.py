@@ -71,6 +71,7 @@ class Message:
     document: Document | None = None
     reply_to: Message | None = None
     edit_date: int | None = None
+    protected: bool = False  # sent with protect_content: no forwarding, no saving
 
     @property
     def from_bot(self) -> bool:
@@ -94,6 +95,8 @@ class Message:
             shown["reply_markup"] = self.reply_markup  # Telegram echoes only inline keyboards
         if self.edit_date:
             shown["edit_date"] = self.edit_date
+        if self.protected:
+            shown["has_protected_content"] = True
         if self.reply_to and with_reply:
             shown["reply_to_message"] = self.reply_to.to_api(with_reply=False)
         return shown
@@ -114,6 +117,7 @@ class Message:
             "date": self.date,
             "timestamp": self.timestamp,
             "edited": self.edit_date is not None,
+            "protected": self.protected,
         }
 
 

@@ -23,6 +23,7 @@ from bot.botapi.models import CallbackQuery, Chat, Document, Message, User
 
 STATUS_KEYS = ("429", "403", "400", "5xx", "dropped", "slow", "lost")
 UPDATE_TYPES = ("message", "callback_query")
+DELETE_WITHIN = 48 * 3600  # seconds: Telegram deletes a message only this soon after it was sent
 
 
 @dataclass(frozen=True)
@@ -261,12 +262,14 @@ class BotState:
         reply_markup: dict[str, Any] | None = None,
         document: Document | None = None,
         reply_to: int | None = None,
+        protected: bool = False,
     ) -> Message:
         chat = self.chat(chat_id)
         replied = chat.messages.get(reply_to) if reply_to is not None else None
         if document is not None:
             self.documents[document.file_id] = document
         message = self._store(chat, bot, content, reply_markup, document, replied)
+        message.protected = protected
         self.counters.sent += 1
         self.counters.delivered_by_chat[chat_id] += 1
         return message
@@ -333,6 +336,19 @@ class BotState:
         message.edit_date = int(time.time())
         self._emit("message", chat_id, message.to_control())
         return message
+
+    def delete(self, chat_id: int, message_id: int) -> None:
+        """As Telegram's deleteMessage: a message sent less than 48 hours ago; in a private
+        chat the bot's own and the user's, in a group only the bot's own (uabot is never a
+        group admin)."""
+        message = self.message(chat_id, message_id)
+        if message is None:
+            raise bad_request("message to delete not found")
+        too_old = time.time() - message.timestamp >= DELETE_WITHIN
+        if too_old or (message.chat.type != "private" and not message.from_bot):
+            raise bad_request("message can't be deleted")
+        del message.chat.messages[message_id]
+        self._emit("deleted", chat_id, {"message_id": message_id, "chat_id": chat_id})
 
     def answer_callback(self, query_id: str, text: str | None, show_alert: bool) -> None:
         query = self.callback_queries.get(query_id)

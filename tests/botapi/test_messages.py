@@ -143,3 +143,39 @@ def test_it_takes_a_json_body_and_refuses_a_malformed_token(server: RunningServe
         401,
         {"ok": False, "error_code": 401, "description": "Unauthorized"},
     )
+
+
+async def test_a_protected_message_says_so_as_telegram_does(bot: Bot, server: RunningServer):
+    sent = await bot.send_message(42, "restricted", protect_content=True)
+    plain = await bot.send_message(42, "public")
+    assert (sent.has_protected_content, plain.has_protected_content) == (True, None)
+    shown = await server.acontrol.messages(42)
+    assert [m["protected"] for m in shown] == [True, False]
+
+
+async def test_it_deletes_a_message_once_and_then_it_is_not_found(
+    bot: Bot, server: RunningServer
+) -> None:
+    sent = await bot.send_message(42, "soon gone")
+    kept = await bot.send_message(42, "stays")
+    assert await bot.delete_message(42, sent.message_id) is True
+    assert [m["message_id"] for m in await server.acontrol.messages(42)] == [kept.message_id]
+    with pytest.raises(BadRequest, match=r"(?i)message to delete not found"):
+        await bot.delete_message(42, sent.message_id)
+
+
+async def test_a_message_older_than_48_hours_cannot_be_deleted(
+    bot: Bot, server: RunningServer
+) -> None:
+    sent = await bot.send_message(42, "old")
+    server.state.message(42, sent.message_id).timestamp -= 48 * 3600  # type: ignore[union-attr]
+    with pytest.raises(BadRequest, match=r"(?i)message can.t be deleted"):
+        await bot.delete_message(42, sent.message_id)
+
+
+async def test_in_a_group_the_bot_deletes_only_its_own_messages(
+    bot: Bot, server: RunningServer
+) -> None:
+    said = await server.acontrol.send_text(7, "hello all", chat_id=-500, chat_type="group")
+    with pytest.raises(BadRequest, match=r"(?i)message can.t be deleted"):
+        await bot.delete_message(-500, said["message_id"])
