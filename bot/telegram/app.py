@@ -21,12 +21,12 @@ from telegram.ext import (
 
 from bot.domain.staff import ensure_admins
 from bot.store.models import Staff, utcnow
-from bot.telegram import commands
+from bot.telegram import commands, expiry
 from bot.telegram.buttons import on_button
 from bot.telegram.dispatch import Handler, Services, command
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import coordinator as co
-from bot.telegram.handlers import letters, watch
+from bot.telegram.handlers import letters, safety, watch
 from bot.telegram.handlers import person as reveal
 from bot.telegram.handlers import subscriber as sub
 from bot.telegram.handlers.newcase import build_conversation
@@ -56,6 +56,10 @@ COMMANDS: dict[str, tuple[str | None, Handler]] = {
     "watch": ("coordinator", watch.watch),
     "unwatch": ("coordinator", watch.unwatch),
     "person": ("coordinator", reveal.person),
+    "pin": ("coordinator", safety.pin),
+    "panic": ("coordinator", safety.panic),
+    "lockdown": ("admin", safety.lockdown),
+    "unlock": ("admin", safety.unlock),
     "letter": (None, letters.letter),
     "letter_set": ("coordinator", letters.letter_set),
     "letters_zip": ("coordinator", letters.letters_zip),
@@ -79,8 +83,10 @@ def build_application(
     clock: Callable[[], datetime] = utcnow,
     rate_limiter: BaseRateLimiter[Any] | None = None,
     background: Background | None = None,
+    sweep_interval: float = 30.0,
 ) -> Application:
-    """`background` runs beside the bot (the delivery worker) until the bot stops."""
+    """`background` runs beside the bot (the delivery worker) until the bot stops;
+    `sweep_interval`: how often expired restricted replies are looked for, in seconds."""
     builder = ApplicationBuilder().token(token).defaults(Defaults(parse_mode=ParseMode.HTML))
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_url.replace("/bot", "/file/bot"))
@@ -91,6 +97,7 @@ def build_application(
     application.bot_data["admin_ids"] = admin_ids
     application.bot_data["background"] = background
     add_handlers(application)
+    expiry.schedule(application, sweep_interval)
     return application
 
 

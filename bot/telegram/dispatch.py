@@ -17,14 +17,14 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.domain import audit, subscriptions
 from bot.domain.errors import DomainError, NotAllowed
 from bot.domain.staff import Actor, actor_for, require
 from bot.store.models import utcnow
-from bot.telegram import flood
+from bot.telegram import expiry, flood
 from bot.telegram.commands import set_staff_menu
 from bot.telegram.reply import Reply, split
 from bot.texts import normalise_language, render
@@ -151,21 +151,54 @@ def _audit_refusal(services: Services, user_id: int, name: str, args: list[str])
         audit.record(session, Actor(user_id), f"refused.{name}", case_ref=ref, allowed=False)
 
 
-async def send(message: Message, replies: Sequence[Reply]) -> None:
+async def send(
+    message: Message, replies: Sequence[Reply], services: Services | None = None
+) -> None:
+    """`services`: where a reply that expires is remembered (bot/telegram/expiry.py)."""
+    if any(reply.delete_asked for reply in replies):
+        await _delete_quietly(message)
     for reply in replies:
         if reply.menu_for is not None:
             await set_staff_menu(message.get_bot(), *reply.menu_for)
+        if reply.to_chat is not None:
+            await _tell(message, reply)
+            continue
         if reply.document is not None:
             name, data = reply.document
-            await message.reply_document(document=data, filename=name)
+            await message.reply_document(
+                document=data, filename=name, protect_content=reply.protect or None
+            )
             continue
         chunks = split(reply.html)
         for i, chunk in enumerate(chunks):
             markup = reply.markup() if i == len(chunks) - 1 else None
             if reply.edit and len(chunks) == 1:
                 await _edit(message, chunk, markup)
-            else:
-                await message.reply_text(chunk, parse_mode=ParseMode.HTML, reply_markup=markup)
+                continue
+            sent = await message.reply_text(
+                chunk,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                protect_content=reply.protect or None,
+            )
+            if reply.expires_at is not None and services is not None:
+                expiry.remember(services.sessions, sent, reply.expires_at)
+
+
+async def _tell(message: Message, reply: Reply) -> None:
+    """An alert to another chat (an admin's): one that cannot be told is logged, and the
+    asker's own answer still goes out."""
+    try:
+        await message.get_bot().send_message(reply.to_chat, reply.html, parse_mode=ParseMode.HTML)
+    except TelegramError as exc:
+        log.warning("an alert to another chat failed: %s", type(exc).__name__)
+
+
+async def _delete_quietly(message: Message) -> None:
+    try:
+        await message.delete()
+    except TelegramError as exc:
+        log.warning("deleting the asking message failed: %s", type(exc).__name__)
 
 
 async def _edit(message: Message, html: str, markup: InlineKeyboardMarkup | None) -> None:
@@ -213,7 +246,9 @@ def command(
             rest = parts[1].strip() if len(parts) > 1 else ""
             call = (services_of(context), update, context, name, role, fn, rest.split(), rest)
             replies = await run_off_loop(*call) if off_loop else run_handler(*call)
-            await send(message, replies)
+            await send(message, replies, services_of(context))
+            if any(reply.sweep_now for reply in replies):
+                await expiry.sweep(context.application)
 
         callback.__name__ = f"cmd_{name}"
         return callback

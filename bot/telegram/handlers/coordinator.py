@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from bot.domain import actions, alerts, cases, staff
+from bot.domain import actions, alerts, cases, safeguards, staff
 from bot.domain.cases import PersonInput, TargetInput
 from bot.domain.letters import set_letter
 from bot.domain.reveal import audit_trail
@@ -118,7 +119,8 @@ def ask_confirmation(ctx: Ctx, request: dict[str, Any], alert_html: str) -> Repl
     while len(pending) >= MAX_PENDING:
         pending.pop(next(iter(pending)))
     token = secrets.token_urlsafe(9)
-    pending[token] = request
+    # A lockdown begun after this kills it (bot/domain/safeguards.confirmation_alive).
+    pending[token] = {**request, "asked_at": ctx.now.isoformat()}
     return Reply.page(
         "bot/confirm.html",
         ctx.lang,
@@ -166,6 +168,12 @@ def close(ctx: Ctx) -> Reply:
 
 def confirm(ctx: Ctx) -> Reply:
     request = _take_pending(ctx)
+    safeguards.check_open(ctx.session, "confirm")
+    asked_at = request.get("asked_at")
+    if asked_at is None or not safeguards.confirmation_alive(
+        ctx.session, datetime.fromisoformat(asked_at)
+    ):
+        raise ExpiredButton
     ref = request["ref"]
     if request["op"] == "letter_set":
         set_letter(ctx.session, ctx.actor, ref, request["lang"], request["text"], on=ctx.now.date())
@@ -222,6 +230,7 @@ def _user_id(ctx: Ctx, command: str) -> int:
 
 
 def grant(ctx: Ctx) -> Reply:
+    safeguards.check_open(ctx.session, "grant")
     user_id = _user_id(ctx, "grant")
     if len(ctx.args) != 2:
         raise Usage("grant")
@@ -231,6 +240,7 @@ def grant(ctx: Ctx) -> Reply:
 
 
 def revoke(ctx: Ctx) -> Reply:
+    safeguards.check_open(ctx.session, "revoke")
     user_id = _user_id(ctx, "revoke")
     removed = staff.revoke(ctx.session, ctx.actor, user_id)
     reply = Reply.page("bot/revoked.html", ctx.lang, user_id=user_id, removed=removed)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain import cases, subscriptions
+from bot.domain import cases, safeguards, subscriptions
 from bot.letters import service
 from bot.letters.errors import LetterUnavailable
 from bot.store.models import LANGUAGES
@@ -66,6 +66,7 @@ def letter_set(ctx: Ctx) -> Reply:
 def letters_zip(ctx: Ctx) -> Reply:
     if len(ctx.args) != 1:
         raise Usage("letters_zip")
+    safeguards.check_open(ctx.session, "letters_zip")
     case = cases.get_case(ctx.session, ctx.args[0])
     return Reply(
         "", document=(f"{case.ref}-letters.zip", service.export_zip(ctx.session, case.ref))
