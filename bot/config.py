@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     REVEAL_SWEEP_INTERVAL: float = Field(default=30.0, gt=0, le=3600)
     REVEAL_BUDGET: int = Field(default=10, ge=1, le=1000)
     REVEAL_BUDGET_WINDOW: int = Field(default=3600, ge=60, le=7 * 86_400)
+    # Retention (bot/domain/retention.py): restricted fields of a case closed this many days
+    # are erased, a week after its coordinators were told.
+    RETENTION_DAYS: int = Field(default=180, ge=14, le=36_500)
     # Coordinators' letter bodies (bot/letters/bounded.py): each render's bounds.
     LETTER_RENDER_SECONDS: float = Field(default=3.0, gt=0, le=60)
     LETTER_RENDER_STEPS: int = Field(default=200_000, ge=1_000)

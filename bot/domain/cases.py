@@ -118,7 +118,9 @@ def visible_case(session: Session, ref: str, *, whole: bool = True) -> Case:
     """A case a subscriber may see: drafts do not exist for them."""
     case = get_case(session, ref, whole=whole)
     if case.status == "draft":
-        raise UnknownCase(ref=case.ref)
+        # Echoed as typed, as get_case echoes a reference it does not know: a draft must
+        # not be told from a missing case by how its reference comes back.
+        raise UnknownCase(ref=ref.strip()[:32])
     return case
 
 

@@ -48,6 +48,8 @@ ALERT_KINDS = (
     # Source watch (bot/watch): a new item from a watched source, a source failing for a day.
     "news",
     "source_failing",
+    # Retention (bot/domain/retention.py): a week before a closed case's restricted fields go.
+    "retention_notice",
 )
 # held: a digest subscriber's copy waiting for their digest; bundled: gone out in one.
 DELIVERY_STATUSES = ("pending", "sent", "failed", "held", "bundled")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from telegram.ext import ContextTypes
 
 from bot.domain import audit, subscriptions
 from bot.domain.errors import DomainError, NotAllowed
+from bot.domain.reveal import PrivateOnly
 from bot.domain.staff import Actor, actor_for, require
 from bot.store.models import utcnow
 from bot.telegram import expiry, flood
@@ -111,12 +112,14 @@ def run_handler(
         return []
     args, rest = [clean_text(a) for a in args], clean_text(rest)
     lang = normalise_language(user.language_code)
+    in_group = chat.type != "private"
     try:
         with services.sessions.begin() as session:
             lang, tz = _reader(session, chat.id, user.language_code)
+            actor, demoted = _actor_in(session, user.id, in_group, name, role)
             ctx = Ctx(
                 session,
-                actor_for(session, user.id),
+                actor,
                 user.id,
                 chat.id,
                 chat.type == "private",
@@ -141,7 +144,33 @@ def run_handler(
         return [Reply(render("bot/expired.html", lang), toast=render("bot/expired.txt", lang))]
     if result is None:
         return []
-    return [result] if isinstance(result, Reply) else list(result)
+    replies = [result] if isinstance(result, Reply) else list(result)
+    return _with_hint(replies, lang) if demoted else replies
+
+
+def _actor_in(
+    session: Session, user_id: int, in_group: bool, name: str, role: str | None
+) -> tuple[Actor, bool]:
+    """In a group, staff see only what a subscriber sees there (no drafts, sources, figures
+    or draft letters), and a staff command is refused there as a reveal is: what it shows
+    is for a private chat."""
+    actor = actor_for(session, user_id)
+    if not in_group or not actor.is_staff:
+        return actor, False
+    if role is not None:
+        raise PrivateOnly(action=name, role=role)
+    return Actor(user_id=user_id, role=None), True
+
+
+def _with_hint(replies: list[Reply], lang: str) -> list[Reply]:
+    """The hint to use a private chat, added to the first text reply (one message more
+    would be one more for the whole group to read)."""
+    hint = render("bot/group_hint.html", lang)
+    for i, reply in enumerate(replies):
+        if reply.document is None and reply.html and reply.to_chat is None:
+            replies[i] = replace(reply, html=f"{reply.html}\n\n{hint}")
+            return replies
+    return [*replies, Reply(hint)]
 
 
 def _audit_refusal(services: Services, user_id: int, name: str, args: list[str]) -> None:
