@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.store import migrate
 from bot.store.crypto import generate_key, keyring
 from bot.store.db import make_engine, make_session_factory
-from bot.store.models import Base
+from bot.store.models import Base, utcnow
 
 TEST_KEY = generate_key()
 
@@ -80,3 +80,8 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
     return make_session_factory(engine)
+
+
+def pytest_report_header() -> str:
+    # `make test-later` moves it years ahead (tests/later); the header shows it did.
+    return f"wall clock: {utcnow():%Y-%m-%d %H:%M} UTC"

@@ -10,10 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain.cases import get_case, visible_case
-from bot.domain.errors import CaseNotActive, InvalidValue
+from bot.domain.errors import ActionEnded, CaseNotActive, InvalidValue
 from bot.domain.subscriptions import ensure_subscriber
 from bot.store.db import savepoint
-from bot.store.models import ACTION_HOWS, Action, Alert, Delivery, Subscriber, utcnow
+from bot.store.models import ACTION_HOWS, Action, Alert, Case, Delivery, Subscriber, utcnow
 
 
 @dataclass(frozen=True)
@@ -41,15 +41,23 @@ def tally(session: Session, case_id: int) -> int:
     return session.scalar(select(func.count()).where(Action.case_id == case_id)) or 0
 
 
+def open_for_action(session: Session, ref: str) -> Case:
+    """A case a supporter may still act on; a closed one says the action has ended."""
+    case = visible_case(session, ref, whole=False)
+    if case.status == "closed":
+        raise ActionEnded(ref=case.ref)
+    if case.status != "active":
+        raise CaseNotActive(ref=case.ref)
+    return case
+
+
 def record_action(
     session: Session, chat_id: int, ref: str, how: str = "other", now: datetime | None = None
 ) -> ActionResult:
     """Idempotent: a second tap, even a concurrent one, counts once (the unique rule decides)."""
     if how not in ACTION_HOWS:
         raise InvalidValue(field="how", limit=0, allowed=ACTION_HOWS)
-    case = visible_case(session, ref, whole=False)
-    if case.status != "active":
-        raise CaseNotActive(ref=case.ref)
+    case = open_for_action(session, ref)
     subscriber = ensure_subscriber(session, chat_id)
     existing = session.scalar(
         select(Action.id).where(Action.case_id == case.id, Action.subscriber_id == subscriber.id)

@@ -43,7 +43,9 @@ def zoned(lang: str, zone: str) -> str:
     return f"{lang}@{zone}"
 
 
-def reader_zones(session: Session, case: Case, *, exclude_acted: bool = False) -> list[str]:
+def reader_zones(
+    session: Session, case: Case, *, exclude_acted: bool = False, include_acted: bool = False
+) -> list[str]:
     """The recipients' time zones other than the case's (none when there is no deadline)."""
     if case.deadline is None:
         return []
@@ -52,7 +54,7 @@ def reader_zones(session: Session, case: Case, *, exclude_acted: bool = False) -
             select(Subscriber.timezone)
             .distinct()
             .where(
-                recipients(case, exclude_acted=exclude_acted),
+                recipients(case, exclude_acted=exclude_acted, include_acted=include_acted),
                 Subscriber.timezone != case.timezone,
             )
             .order_by(Subscriber.timezone)
@@ -82,16 +84,27 @@ def follows(case: Case) -> ColumnElement[bool]:
     )
 
 
-def recipients(case: Case, *, exclude_acted: bool = False) -> ColumnElement[bool]:
-    condition = and_(Subscriber.status == "active", follows(case))
+def recipients(
+    case: Case, *, exclude_acted: bool = False, include_acted: bool = False
+) -> ColumnElement[bool]:
+    """Active subscribers who follow the case; `include_acted` adds everyone who acted on it
+    (the closing notice: who wrote must hear that the action ended, follower or not)."""
+    acted = exists().where(Action.case_id == case.id, Action.subscriber_id == Subscriber.id)
+    reached = or_(follows(case), acted) if include_acted else follows(case)
+    condition = and_(Subscriber.status == "active", reached)
     if exclude_acted:
-        acted = exists().where(Action.case_id == case.id, Action.subscriber_id == Subscriber.id)
         condition = and_(condition, ~acted)
     return condition
 
 
 def fan_out(
-    session: Session, alert: Alert, case: Case, now: datetime, *, exclude_acted: bool = False
+    session: Session,
+    alert: Alert,
+    case: Case,
+    now: datetime,
+    *,
+    exclude_acted: bool = False,
+    include_acted: bool = False,
 ) -> int:
     """Queue the alert for every matching subscriber; digest subscribers' copies are held."""
     status = sql_case((Subscriber.mode == "digest", literal("held")), else_=literal("pending"))
@@ -101,7 +114,7 @@ def fan_out(
         status,
         literal(0),
         literal(now, type_=Delivery.next_attempt_at.type),
-    ).where(recipients(case, exclude_acted=exclude_acted))
+    ).where(recipients(case, exclude_acted=exclude_acted, include_acted=include_acted))
     result = session.execute(
         insert(Delivery).from_select(
             ["alert_id", "subscriber_id", "status", "attempts", "next_attempt_at"], rows
@@ -125,8 +138,9 @@ def publish_alert(
     text: str | None = None,
     dedupe_key: str | None = None,
     exclude_acted: bool = False,
+    include_acted: bool = False,
 ) -> Alert:
-    zones = reader_zones(session, case, exclude_acted=exclude_acted)
+    zones = reader_zones(session, case, exclude_acted=exclude_acted, include_acted=include_acted)
     alert = Alert(
         case_id=case.id,
         kind=kind,
@@ -137,5 +151,7 @@ def publish_alert(
     )
     session.add(alert)
     session.flush()
-    alert.recipients = fan_out(session, alert, case, now, exclude_acted=exclude_acted)
+    alert.recipients = fan_out(
+        session, alert, case, now, exclude_acted=exclude_acted, include_acted=include_acted
+    )
     return alert

@@ -8,6 +8,7 @@ raises a DomainError before anything is written.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,7 @@ from bot.domain.errors import (
     DeadlineInPast,
     InvalidCountry,
     InvalidValue,
+    TextTooLong,
     UnknownCase,
     UnknownOutcome,
     UnknownPerson,
@@ -94,8 +96,20 @@ class TargetInput:
     role: str = "primary"
 
 
+# Capital Cyrillic letters that look like Latin ones: a phone on a Russian or Kazakh layout
+# types "КZ-2026-001" with a Cyrillic К, and the reader cannot see the difference.
+_LOOKALIKES = str.maketrans("АВЕКМНОРСТУХІ", "ABEKMHOPCTYXI")
+_DASHES = str.maketrans("‐‑‒–—―−", "-------")
+# KZ-2026-001 as people also type it: KZ2026001, KZ-2026-1, kz 2026 001.
+_NUMBERED_REF = re.compile(r"([A-Z]{2})[-\s]?(\d{4})[-\s]?(\d{1,3})")
+
+
 def normalise_ref(ref: str) -> str:
-    return ref.strip().upper()
+    """A reference as stored: capitals, Latin letters, ASCII hyphens, a three-digit number."""
+    text = unicodedata.normalize("NFKC", ref).strip().upper()
+    text = text.translate(_LOOKALIKES).translate(_DASHES)
+    match = _NUMBERED_REF.fullmatch(text)
+    return f"{match[1]}-{match[2]}-{int(match[3]):03d}" if match else text
 
 
 def get_case(session: Session, ref: str, *, for_update: bool = False, whole: bool = True) -> Case:
@@ -149,11 +163,22 @@ def next_ref(session: Session, country: str, now: datetime) -> str:
     return f"{prefix}{max(numbers, default=0) + 1:03d}"
 
 
+ALERT_TEXT_LIMIT = 3000  # a further information or closing text: the alert stays one message
+
+
 def _check_text(field: str, value: str, limit: int) -> str:
     value = value.strip()
-    if not value or len(value) > limit:
+    if value and len(value) > limit:
+        raise TextTooLong(field=field, length=len(value), limit=limit)
+    if not value:
         raise InvalidValue(field=field, limit=limit)
     return value
+
+
+def check_alert_text(text: str) -> str:
+    """The text of a further information or closing notice, checked as sending will check it:
+    a preview refuses what Confirm would refuse."""
+    return _check_text("text", text, ALERT_TEXT_LIMIT)
 
 
 def _check_country(code: str) -> str:
@@ -502,7 +527,7 @@ def further_information(
     now = now or utcnow()
     case = get_case(session, ref, for_update=True)
     check_active(case)
-    text = _check_text("text", text, 3000)
+    text = check_alert_text(text)
     case.fi_count += 1
     case.last_update_at = now
     case.updated_by = actor.user_id
@@ -534,13 +559,15 @@ def close(
         raise UnknownOutcome(outcome=outcome[:32], outcomes=OUTCOMES)
     case = get_case(session, ref, for_update=True)
     check_active(case)
-    text = _check_text("text", text, 3000)
+    text = check_alert_text(text)
     case.status = "closed"
     case.outcome = outcome
     case.last_update_at = now
     case.updated_by = actor.user_id
     _event(session, case, actor, "closed", public_text=text)
-    alert = alerts.publish_alert(session, case, "closed", actor=actor, now=now, text=text)
+    alert = alerts.publish_alert(
+        session, case, "closed", actor=actor, now=now, text=text, include_acted=True
+    )
     audit.record(
         session,
         actor,

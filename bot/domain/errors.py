@@ -78,6 +78,18 @@ class CaseNotActive(DomainError):
     code = "case_not_active"
 
 
+class TextTooLong(InvalidValue):
+    """An InvalidValue that says by how much: the length and the limit."""
+
+    code = "text_too_long"
+
+
+class ActionEnded(DomainError):
+    """A supporter's request (a letter, "I took action") on a case that has been closed."""
+
+    code = "action_ended"
+
+
 class AlreadyPublished(DomainError):
     code = "already_published"
 

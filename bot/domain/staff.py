@@ -38,6 +38,13 @@ def actor_for(session: Session, user_id: int) -> Actor:
     return Actor(user_id=user_id, role=session.scalar(stmt))
 
 
+def grant_stamp(session: Session, user_id: int) -> str | None:
+    """Which grant a staff member acts under: their role and when it was granted. A revoke
+    followed by a new grant gives another stamp; None for someone who is not staff."""
+    row = session.get(Staff, user_id)
+    return None if row is None else f"{row.role}@{row.granted_at.isoformat()}"
+
+
 def require(actor: Actor, role: str, action: str) -> None:
     if not actor.can(role):
         raise NotAllowed(action=action, role=role)

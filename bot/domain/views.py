@@ -52,6 +52,8 @@ class PublicCase:
     fi_count: int
     people: tuple[PublicPerson, ...]
     targets: tuple[PublicTarget, ...]
+    closed_at: datetime | None = None
+    closing_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,11 @@ def public_target(link: CaseTarget) -> PublicTarget:
 
 
 def public_case(case: Case) -> PublicCase:
+    closing = (
+        max((e for e in case.events if e.kind == "closed"), key=lambda e: e.at, default=None)
+        if case.status == "closed"
+        else None
+    )
     return PublicCase(
         ref=case.ref,
         title=case.title,
@@ -113,4 +120,6 @@ def public_case(case: Case) -> PublicCase:
         fi_count=case.fi_count,
         people=tuple(public_person(p) for p in case.people),
         targets=tuple(public_target(link) for link in case.case_targets),
+        closed_at=closing.at if closing else None,
+        closing_text=closing.public_text if closing else None,
     )

@@ -17,6 +17,8 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     Defaults,
+    MessageHandler,
+    filters,
 )
 
 from bot.domain.staff import ensure_admins
@@ -26,7 +28,7 @@ from bot.telegram.buttons import on_button
 from bot.telegram.dispatch import Handler, Services, command
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import coordinator as co
-from bot.telegram.handlers import letters, safety, watch
+from bot.telegram.handlers import fallback, letters, safety, watch
 from bot.telegram.handlers import person as reveal
 from bot.telegram.handlers import subscriber as sub
 from bot.telegram.handlers.newcase import build_conversation
@@ -107,6 +109,12 @@ def add_handlers(application: Application) -> None:
         off_loop = name in OFF_LOOP
         callback = command(name, role=role, off_loop=off_loop)(handler)
         application.add_handler(CommandHandler(name, callback, block=not off_loop))
+    # Last, so they answer only what nothing above took; in groups the bot stays quiet.
+    private = filters.ChatType.PRIVATE
+    unknown = command("unknown")(fallback.unknown_command)
+    plain = command("text")(fallback.plain_text)
+    application.add_handler(MessageHandler(private & filters.COMMAND, unknown))
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, plain))
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_error_handler(on_error)
 

@@ -13,6 +13,7 @@ from bot.telegram.dispatch import (
     run_off_loop,
     send,
     services_of,
+    user_data_of,
 )
 from bot.telegram.handlers import coordinator, letters, subscriber, watch
 
@@ -55,4 +56,4 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     replies = await run_off_loop(*call) if verb in OFF_LOOP else run_handler(*call)
     await query.answer(next((r.toast for r in replies if r.toast), None))
     if query.message is not None and hasattr(query.message, "reply_text"):
-        await send(query.message, replies)  # type: ignore[arg-type]
+        await send(query.message, replies, user_data_of(context))  # type: ignore[arg-type]

@@ -72,12 +72,25 @@ class ExpiredButton(Exception):
     """Callback data from an old message, or crafted by hand."""
 
 
+class ReplyLost(Exception):
+    """The handler ran and its transaction committed; sending its reply failed. The error
+    handler must not say "nothing was changed", and the person is told at the next chance."""
+
+
+# In user_data while a person may not know that their last command was carried out.
+REPLY_LOST = "reply_lost"
+
+
 Handler = Callable[[Ctx], Reply | Sequence[Reply] | None]
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
 
 def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return context.application.bot_data["services"]
+
+
+def user_data_of(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:
+    return context.user_data if context.user_data is not None else {}
 
 
 def _reader(session: Session, chat_id: int, fallback: str | None) -> tuple[str, str | None]:
@@ -127,7 +140,7 @@ def run_handler(
                 args,
                 rest,
                 services.clock(),
-                context.user_data if context.user_data is not None else {},
+                user_data_of(context),
                 tz,
             )
             if role:
@@ -142,10 +155,10 @@ def run_handler(
         return [exc.reply(lang)]
     except ExpiredButton:
         return [Reply(render("bot/expired.html", lang), toast=render("bot/expired.txt", lang))]
-    if result is None:
-        return []
-    replies = [result] if isinstance(result, Reply) else list(result)
-    return _with_hint(replies, lang) if demoted else replies
+    replies = [] if result is None else [result] if isinstance(result, Reply) else list(result)
+    if ctx.user_data.pop(REPLY_LOST, False):
+        replies.insert(0, Reply.page("bot/reply_lost.html", lang))
+    return _with_hint(replies, lang) if demoted and replies else replies
 
 
 def _actor_in(
@@ -181,9 +194,21 @@ def _audit_refusal(services: Services, user_id: int, name: str, args: list[str])
 
 
 async def send(
-    message: Message, replies: Sequence[Reply], services: Services | None = None
+    message: Message,
+    replies: Sequence[Reply],
+    user_data: dict[str, Any],
+    services: Services | None = None,
 ) -> None:
-    """`services`: where a reply that expires is remembered (bot/telegram/expiry.py)."""
+    """Send a handler's replies, after its commit: a failure here is a ReplyLost.
+    `services`: where a reply that expires is remembered (bot/telegram/expiry.py)."""
+    try:
+        await _send(message, replies, services)
+    except TelegramError as exc:
+        user_data[REPLY_LOST] = True
+        raise ReplyLost() from exc
+
+
+async def _send(message: Message, replies: Sequence[Reply], services: Services | None) -> None:
     if any(reply.delete_asked for reply in replies):
         await _delete_quietly(message)
     for reply in replies:
@@ -275,7 +300,7 @@ def command(
             rest = parts[1].strip() if len(parts) > 1 else ""
             call = (services_of(context), update, context, name, role, fn, rest.split(), rest)
             replies = await run_off_loop(*call) if off_loop else run_handler(*call)
-            await send(message, replies, services_of(context))
+            await send(message, replies, user_data_of(context), services_of(context))
             if any(reply.sweep_now for reply in replies):
                 await expiry.sweep(context.application)
 

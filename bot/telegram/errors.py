@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot.telegram.dispatch import REPLY_LOST, ReplyLost
 from bot.texts import normalise_language, render
 
 log = logging.getLogger("uabot.telegram")
@@ -26,4 +27,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The press may have been answered before the failure: a second answer is refused.
         with contextlib.suppress(BadRequest):
             await update.callback_query.answer()
+    if isinstance(error, ReplyLost):
+        # The change was committed: "nothing was changed" would invite a second copy.
+        lost = render("bot/reply_lost.html", lang)
+        await context.bot.send_message(update.effective_chat.id, lost)
+        if context.user_data is not None:
+            context.user_data.pop(REPLY_LOST, None)  # told now; not again at the next command
+        return
     await context.bot.send_message(update.effective_chat.id, render("bot/failed.html", lang))

@@ -15,7 +15,9 @@ def label(lang: str, name: str, **context: object) -> str:
     return render(f"buttons/{name}.txt", lang, **context)
 
 
-def case_buttons(lang: str, ref: str) -> list[list[Button]]:
+def case_buttons(lang: str, ref: str, *, closed: bool = False) -> list[list[Button]]:
+    if closed:  # nothing left to follow, fetch or report
+        return []
     return [
         [(label(lang, "follow"), f"follow:{ref}")],
         [(label(lang, "letter"), f"letter:{ref}"), (label(lang, "acted"), f"acted:{ref}")],

@@ -54,18 +54,20 @@ async def test_get_updates_long_polls_until_an_update_arrives(bot: Bot, server) 
 
     started = time.monotonic()
     writer = asyncio.create_task(user_writes_later())
-    [update] = await bot.get_updates(timeout=5)
+    [update] = await bot.get_updates(timeout=30)
     await writer
 
     assert update.message.text == "late"
-    assert 0.15 < time.monotonic() - started < 2
+    # It answered when the update came (after 0.2 s), not at its 30 s timeout: the wall clock
+    # is the only witness here, with a margin of many seconds on either side.
+    assert 0.15 < time.monotonic() - started < 15
 
 
 async def test_get_updates_answers_empty_after_its_timeout(bot: Bot) -> None:
     started = time.monotonic()
 
     assert await bot.get_updates(timeout=1) == ()
-    assert 0.9 < time.monotonic() - started < 2
+    assert 0.9 < time.monotonic() - started < 15  # it waited its second, and not for ever
 
 
 async def test_a_second_poller_ends_the_first_with_409(bot: Bot, server: RunningServer) -> None:

@@ -54,10 +54,10 @@ async def test_a_reply_overtakes_the_queued_broadcast() -> None:
     pacer = Pacer(20, None, global_burst=1)
     broadcast = [asyncio.create_task(pacer.acquire(chat, BROADCAST)) for chat in range(10)]
     await asyncio.sleep(0.01)
-    asked = time.monotonic()
     reply_granted = await pacer.acquire(1000, REPLY)
-    assert reply_granted - asked <= 0.05 + 0.01  # one token interval, not the backlog's 0.45 s
     granted = await asyncio.gather(*broadcast)
+    # Told by the order of the grants, not by the wall clock: the reply asked after all ten
+    # broadcasts were queued and at most one of them (plus the burst's) went before it.
     assert sum(g > reply_granted for g in granted) >= 8
 
 

@@ -180,7 +180,7 @@ async def test_an_idle_worker_is_woken_by_a_new_alert_not_left_to_its_poll(
     with sessions.begin() as session:
         demo.load(session, subscribers=5)
     # On PostgreSQL the poll is slowed down to prove that NOTIFY wakes the sender.
-    poll = 5.0 if db_url.startswith("postgresql") else 0.25
+    poll = 60.0 if db_url.startswith("postgresql") else 0.25
     stop = asyncio.Event()
     async with bot_for(server) as bot:
         worker = Worker(sessions, engine, bot, Pacer(None, None), fast_config(poll_interval=poll))
@@ -189,12 +189,12 @@ async def test_an_idle_worker_is_woken_by_a_new_alert_not_left_to_its_poll(
 
         start = time.monotonic()
         await asyncio.to_thread(subscribe_and_publish, sessions, 5)
-        await server.acontrol.wait(1, count=1, timeout=5)
+        await server.acontrol.wait(1, count=1, timeout=30)
         latency = time.monotonic() - start
 
         stop.set()
         await running
     print(f"\nfirst message {latency * 1000:.0f} ms after the publish")
-    # On PostgreSQL, well under the 5 s poll: the NOTIFY woke it. On SQLite, no multi-second
-    # lag. How fast it is exactly is `make bench`'s business, not a test's.
-    assert latency < 2.5
+    # On PostgreSQL, far under the 60 s poll: the NOTIFY woke it. On SQLite, no lag of many
+    # polls. How fast it is exactly is `make bench`'s business, not a test's.
+    assert latency < 20

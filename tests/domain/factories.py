@@ -4,7 +4,7 @@ to prove that a refused request left the database exactly as it was."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import pytest
@@ -16,8 +16,8 @@ from bot.domain.cases import PersonInput, TargetInput
 from bot.domain.errors import DomainError
 from bot.domain.staff import Actor
 from bot.store.models import AuditEvent, Base, Case
+from tests.clock import NOW
 
-NOW = datetime.now(UTC).replace(microsecond=0)
 DEADLINE = NOW + timedelta(days=14)
 
 ADMIN = Actor(user_id=1001, role="admin")

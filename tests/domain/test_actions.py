@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain import actions, cases, subscriptions
-from bot.domain.errors import CaseNotActive, InvalidValue, UnknownCase
+from bot.domain.errors import ActionEnded, InvalidValue, UnknownCase
 from bot.store.models import Action, Delivery, Subscriber
 from tests.domain.factories import COORDINATOR, NOW, active, closed, count, draft, refused
 
@@ -58,7 +58,7 @@ def test_each_subscriber_adds_one_to_the_tally(sessions: sessionmaker[Session]) 
     ("setup", "ref", "error"),
     [
         (draft, REF, UnknownCase),
-        (closed, REF, CaseNotActive),
+        (closed, REF, ActionEnded),
         (active, "KZ-2026-999", UnknownCase),
     ],
     ids=["draft", "closed", "unknown"],

@@ -27,6 +27,8 @@ SAMPLE_PARAMS: dict[str, dict[str, Any]] = {
     "case_exists": {"ref": "KZ-2026-001"},
     "case_closed": {"ref": "KZ-2026-001"},
     "case_not_active": {"ref": "KZ-2026-001"},
+    "action_ended": {"ref": "KZ-2026-001"},
+    "text_too_long": {"field": "title", "length": 5370, "limit": 3000},
     "already_published": {"ref": "KZ-2026-001"},
     "case_not_ready": {"ref": "KZ-2026-001", "missing": ["people", "deadline"]},
     "not_allowed": {"action": "publish", "role": "coordinator"},

@@ -15,8 +15,8 @@ from bot.domain import cases
 from bot.domain.cases import PersonInput, TargetInput
 from bot.domain.staff import Actor
 from bot.domain.views import PublicCase, PublicPerson, PublicTarget
+from tests.clock import NOW
 
-NOW = datetime.now(UTC).replace(microsecond=0)
 ON = date(2026, 3, 2)
 REF = "KZ-2026-201"
 COORDINATOR = Actor(user_id=2002, role="coordinator")

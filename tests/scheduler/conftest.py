@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -28,6 +28,7 @@ from bot.scheduler import Scheduler, beside
 from bot.store.models import Case, Delivery, Subscriber
 from bot.telegram.app import build_application
 from bot.telegram.thread import BotThread
+from tests.clock import NOW
 
 TOKEN = "123456:TEST-token"
 COORDINATOR_ID = 901
@@ -53,7 +54,7 @@ class Clock:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock(datetime.now(UTC).replace(microsecond=0))
+    return Clock(NOW)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from bot.telegram.app import COMMANDS
 from bot.telegram.buttons import ROUTES
 from bot.telegram.flood import FloodGuard
 from bot.telegram.thread import BotThread
+from tests.clock import day
 from tests.domain.factories import COORDINATOR as CO_ACTOR
 from tests.domain.factories import active, draft
 from tests.security import conftest as sec
@@ -32,7 +33,7 @@ GROUP = -100_880
 ARGS = {
     "addperson": f"{DRAFT} detained Bob",
     "addtarget": f"{DRAFT} primary Title; Name; t@example.org",
-    "deadline": f"{DRAFT} 2031-01-01",
+    "deadline": f"{DRAFT} {day(365)}",
     "status": f"{ACTIVE} 1 released",
     "update": f"{ACTIVE} Moved to another prison.",
     "publish": DRAFT,

@@ -39,6 +39,7 @@ from bot.scheduler import Scheduler
 from bot.store.models import Action, Alert, Delivery, Person, Subscriber, utcnow
 from bot.telegram.thread import BotThread
 from bot.texts import render
+from tests.clock import typed_deadline
 from tests.conftest import TEST_KEY
 from tests.letters.conftest import pdf_text
 from tests.security import conftest as sec
@@ -214,7 +215,7 @@ def _run_flow(
         cases.further_information(
             session, SYSTEM, refs[1], "Lawyers were denied access.", _decorated(note)
         )
-    coordinator.say(f"/deadline {refs[2]} 2031-01-01 12:00")
+    coordinator.say(f"/deadline {refs[2]} {typed_deadline(365, '12:00')}")
     coordinator.say(f"/status {refs[3]} 1 released")
     _confirm(coordinator, f"/close {refs[3]} released She was released on bail.")
     coordinator.say(f"/stats {refs[0]}")

@@ -34,6 +34,7 @@ from bot.store.models import Alert, AuditEvent, Case, CaseEvent, Delivery, Perso
 from bot.telegram.app import COMMANDS
 from bot.telegram.buttons import ROUTES
 from bot.texts import LANGUAGES, render
+from tests.clock import day
 from tests.security import conftest as sec
 
 CORPUS = json.loads((Path(__file__).with_name("fuzz_corpus.json")).read_text(encoding="utf-8"))
@@ -45,7 +46,7 @@ FIRST_SUBSCRIBER = 6_000_000
 
 REFS = ["KZ-2026-001", ACTIVE, "KZ-2026-004", "kz-2026-002", "XX-0000-000", "KZ-2026-", "-"]
 WORDS = ["1", "0", "-1", "2", "all", "country", "theme", "KZ", "detained", "released", "en"]
-WORDS += ["ru", "kk", "admin", "coordinator", "primary", "copy", ";", "done", "2030-01-01"]
+WORDS += ["ru", "kk", "admin", "coordinator", "primary", "copy", ";", "done", day(365)]
 METACHARS = ["<b>", "</b>", "<a href='x'>", "&", "&amp;", "<", ">", "*", "_", "`", "```"]
 METACHARS += ["[x](y)", "||", "~", "\\", "{{", "}}", "{%", "%}", "'", '"', "--", ";", "%"]
 SQL = ["' OR '1'='1", "'; DROP TABLE cases; --", "1 OR 1=1", "UNION SELECT * FROM people"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,6 +15,7 @@ from bot.domain import alerts, cases
 from bot.domain.views import public_case
 from bot.store.crypto import MissingKeyError, keyring
 from bot.store.models import Alert, AuditEvent, Case, CaseEvent, Person, Subscriber
+from tests.clock import day
 from tests.conftest import TEST_KEY
 from tests.domain.factories import (
     CANARIES,
@@ -34,7 +35,10 @@ REF = "KZ-2026-101"
 
 
 def test_a_timestamp_comes_back_timezone_aware_and_in_utc(sessions: sessionmaker[Session]) -> None:
-    almaty = datetime(2026, 12, 1, 23, 59, tzinfo=ZoneInfo("Asia/Almaty"))
+    # A minute before midnight in Almaty, a month ahead: the domain refuses a past deadline.
+    almaty = datetime.combine(
+        date.fromisoformat(day(30)), time(23, 59), tzinfo=ZoneInfo("Asia/Almaty")
+    )
     with sessions.begin() as session:
         draft(session, REF, deadline=almaty)
     with sessions() as session:

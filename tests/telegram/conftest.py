@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.botapi.local import RunningServer, run_server
 from bot.domain import cases, demo, staff
 from bot.domain.cases import PersonInput, TargetInput
-from bot.store.models import utcnow
 from bot.telegram.app import build_application
 from bot.telegram.thread import BotThread
+from tests.clock import ahead
 from tests.telegram.harness import Chat
 
 TOKEN = "123456:TEST-token"
@@ -67,7 +67,7 @@ def published_case(
             title=title,
             country=country,
             summary=summary,
-            deadline=utcnow().replace(year=2030),
+            deadline=ahead(days=365),
         )
         cases.add_person(session, staff.SYSTEM, case.ref, PersonInput(name=person))
         cases.add_target(

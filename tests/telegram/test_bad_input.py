@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.domain import cases, staff
 from bot.store.models import Action, AuditEvent, Base, Subscriber
 from bot.telegram.thread import BotThread
+from tests.clock import day
 from tests.telegram.harness import Chat
 
 # (who, command, a fragment the answer must contain)
@@ -53,7 +54,7 @@ COORDINATOR_CASES = [
     ("/deadline KZ-2026-001", "needs a case and a date like 2026-12-01"),
     ("/deadline KZ-2026-001 tomorrow", "needs a date like 2026-12-01"),
     ("/deadline KZ-2026-001 2026-13-45", "needs a date like 2026-12-01"),
-    ("/deadline KZ-2026-001 2020-01-01", "already passed"),
+    (f"/deadline KZ-2026-001 {day(-1)}", "already passed"),
     ("/status KZ-2026-001 x released", "needs a case, a person's number and a status"),
     ("/status KZ-2026-001 1 flying", "is not a status"),
     ("/status KZ-2026-001 9 released", "has no person number 9"),
@@ -133,7 +134,7 @@ def test_every_admin_command_explains_bad_arguments(
     [
         "/addperson KZ-2026-001 detained Bob",
         "/addtarget KZ-2026-001 primary T; N",
-        "/deadline KZ-2026-001 2030-01-01",
+        f"/deadline KZ-2026-001 {day(365)}",
         "/status KZ-2026-001 1 released",
         "/update KZ-2026-001 News",
         "/publish KZ-2026-001",

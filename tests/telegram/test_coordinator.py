@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.botapi.local import RunningServer
 from bot.domain import cases, staff
-from bot.store.models import Alert, AuditEvent, Case, Delivery, Staff
+from bot.store.models import Alert, AuditEvent, Case, Delivery, Staff, utcnow
+from bot.telegram.thread import BotThread
+from tests.clock import day, typed_deadline
 from tests.telegram.conftest import COORDINATOR
 from tests.telegram.harness import Chat, button_data
 
@@ -63,7 +68,7 @@ def test_people_targets_deadline_and_status_are_edited_and_audited(
     assert "Added copy target" in coordinator.text(
         "/addtarget KZ-2026-001 copy Ambassador; Demo Ambassador; amb@example.org"
     )
-    assert "18:00" in coordinator.text("/deadline KZ-2026-001 2030-12-01 18:00")
+    assert "18:00" in coordinator.text(f"/deadline KZ-2026-001 {typed_deadline(365)}")
     assert "released" in coordinator.text("/status KZ-2026-001 2 released")
     with sessions() as session:
         actions = session.scalars(
@@ -101,8 +106,8 @@ def test_newcase_guides_reasks_and_saves_a_draft(
     assert "role; title; name" in coordinator.text("boss; x")
     coordinator.say("primary; Prosecutor General; Demo Prosecutor; pg@example.org")
     assert "Step 6/7" in coordinator.text("done")
-    assert "already passed" in coordinator.text("2020-01-01")
-    assert "Step 7/7" in coordinator.text("2030-12-01 18:00")
+    assert "already passed" in coordinator.text(day(-1))
+    assert "Step 7/7" in coordinator.text(typed_deadline(365))
     assert "Use language codes" in coordinator.text("french")
     [preview] = coordinator.say("kk ru en")
     assert "Journalist detained in Almaty" in preview["text"]
@@ -138,7 +143,7 @@ def test_admin_grants_and_revokes_and_the_menu_follows(
 
 
 def test_audit_lists_the_case_history_for_admins(admin: Chat, coordinator: Chat) -> None:
-    coordinator.say("/deadline KZ-2026-001 2030-12-01")
+    coordinator.say(f"/deadline KZ-2026-001 {day(365)}")
     text = admin.text("/audit KZ-2026-001")
     assert "case.deadline" in text and "case.create" in text
 
@@ -151,3 +156,105 @@ def test_a_forged_confirmation_token_has_expired(
     assert "This button has expired" in answer["text"]
     with sessions() as session:
         assert session.scalar(select(Case.status).where(Case.ref == "KZ-2026-001")) == "draft"
+
+
+def _further_information(sessions: sessionmaker[Session]) -> list[str]:
+    """The English text of each further information queued, oldest first."""
+    with sessions() as session:
+        texts = session.scalars(
+            select(Alert.texts).where(Alert.kind == "further_information").order_by(Alert.id)
+        )
+        return [t["en"] for t in texts]
+
+
+def test_an_older_preview_sends_nothing_once_a_newer_one_was_made(
+    coordinator: Chat, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        cases.publish(session, staff.SYSTEM, "KZ-2026-002")
+    [version_a] = coordinator.say("/update KZ-2026-002 Version A")
+    [version_b] = coordinator.say("/update KZ-2026-002 Version B, corrected")
+    coordinator.press_edit(version_b, button_data(version_b, "ok:"))
+    [answer] = coordinator.press(version_a, button_data(version_a, "ok:"))
+    assert "no longer stands" in answer["text"] and "Nothing was sent" in answer["text"]
+    [sent] = _further_information(sessions)
+    assert "Version B, corrected" in sent and "Version A" not in sent
+
+
+def test_a_confirmation_dies_with_a_revoke_even_after_a_new_grant(
+    admin: Chat, coordinator: Chat, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        cases.publish(session, staff.SYSTEM, "KZ-2026-002")
+    [preview] = coordinator.say("/update KZ-2026-002 Made before the revoke")
+    admin.say(f"/revoke {COORDINATOR}")
+    admin.say(f"/grant {COORDINATOR} coordinator")
+    [answer] = coordinator.press(preview, button_data(preview, "ok:"))
+    assert "no longer stands" in answer["text"]
+    assert _further_information(sessions) == []
+
+
+def test_a_confirmation_older_than_an_hour_sends_nothing(
+    bot: BotThread, coordinator: Chat, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        cases.publish(session, staff.SYSTEM, "KZ-2026-002")
+    [preview] = coordinator.say("/update KZ-2026-002 Said an hour ago")
+    services = bot.application.bot_data["services"]
+    services.clock = lambda: utcnow() + timedelta(hours=1, minutes=1)
+    [answer] = coordinator.press(preview, button_data(preview, "ok:"))
+    assert "no longer stands" in answer["text"]
+    assert _further_information(sessions) == []
+
+
+def test_a_fresh_confirmation_still_sends(
+    bot: BotThread, coordinator: Chat, sessions: sessionmaker[Session]
+) -> None:
+    # The other side of the hour: 59 minutes on, the preview stands.
+    with sessions.begin() as session:
+        cases.publish(session, staff.SYSTEM, "KZ-2026-002")
+    [preview] = coordinator.say("/update KZ-2026-002 Said 59 minutes ago")
+    services = bot.application.bot_data["services"]
+    services.clock = lambda: utcnow() + timedelta(minutes=59)
+    coordinator.press_edit(preview, button_data(preview, "ok:"))
+    [sent] = _further_information(sessions)
+    assert "Said 59 minutes ago" in sent
+
+
+def test_a_reply_lost_after_the_commit_never_says_nothing_was_changed(
+    server: RunningServer, coordinator: Chat, sessions: sessionmaker[Session]
+) -> None:
+    # Every sendMessage is delivered and then left unanswered, as when Telegram times out.
+    server.control.configure(lost_rate=1.0)
+    sent = coordinator.say(f"/deadline KZ-2026-001 {typed_deadline(30)}", expect=2)
+    texts = [m["text"] for m in sent]
+    assert any("Deadline" in t for t in texts)  # the reply itself got through
+    assert any("was carried out" in t and "do not repeat it" in t for t in texts)
+    assert not any("nothing was changed" in t for t in texts)
+    with sessions() as session:
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "case.deadline")
+            )
+            == 1
+        )
+
+    # Whether that notice reached them is unknown too: the next answer leads with it.
+    server.control.configure(lost_rate=0.0)
+    first, *_ = coordinator.say("/stats KZ-2026-001", expect=2)
+    assert "was carried out" in first["text"]
+    [later] = coordinator.say("/stats KZ-2026-001")
+    assert "was carried out" not in later["text"]
+
+
+def test_an_over_long_update_is_refused_at_preview_with_its_length_and_the_limit(
+    coordinator: Chat, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        cases.publish(session, staff.SYSTEM, "KZ-2026-002")
+    [answer] = coordinator.say("/update KZ-2026-002 " + "x" * 5370)
+    assert "5370 characters long" in answer["text"] and "at most 3000" in answer["text"]
+    assert not answer.get("reply_markup")  # no Confirm to press
+    assert _further_information(sessions) == []

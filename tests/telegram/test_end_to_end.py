@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.botapi.local import RunningServer, WaitTimedOut
 from bot.domain import staff
 from bot.telegram.thread import BotThread
+from tests.clock import typed_deadline
 from tests.live import live_application
 from tests.telegram.conftest import COORDINATOR, TOKEN, published_case
-from tests.telegram.harness import Chat, button_data
+from tests.telegram.harness import Chat, as_seen, button_data
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def _create_agadil_case(coordinator: Chat) -> str:
         "primary; Prosecutor General; Demo Prosecutor; pg@example.org",
         "copy; Head of the Presidential Administration; Demo Head",
         "done",
-        "2030-03-02 18:00",
+        typed_deadline(90),
     ):
         coordinator.say(answer)
     [preview] = coordinator.say("kk ru en")
@@ -83,3 +84,54 @@ def test_a_case_travels_from_newcase_to_subscribers_and_back_to_stats(
     [again] = follows_all.press(alert, button_data(alert, "acted:"))
     assert "You already told us" in again["text"]
     assert "Actions taken: 1" in coordinator.text(f"/stats {ref}")
+
+
+def test_the_publish_preview_is_byte_for_byte_the_alert_subscribers_get(
+    live_bot: BotThread, server: RunningServer
+) -> None:
+    control = server.control
+    subscriber = Chat(control, 21)
+    subscriber.say("/follow all")
+    # A reader in the case's own time zone: anyone else also gets the deadline in their time.
+    subscriber.say("/settings tz Asia/Almaty")
+    coordinator = Chat(control, COORDINATOR)
+    ref = _create_agadil_case(coordinator)
+    since = subscriber.last_id()
+    [preview] = coordinator.say(f"/publish {ref}")
+    coordinator.press_edit(preview, button_data(preview, "ok:"))
+    [alert] = [as_seen(m) for m in control.wait(subscriber.user_id, since=since, timeout=10)]
+    # The same HTML source, so the same formatting, and the same words as the person reads them
+    assert alert["html"] in preview["html"]
+    assert alert["text"] in preview["text"]
+    assert "&lt;" not in preview["html"] and "<b>" not in preview["text"]
+
+
+def test_closed_is_closed_and_who_acted_hears_the_outcome(
+    live_bot: BotThread, server: RunningServer, sessions: sessionmaker[Session]
+) -> None:
+    control = server.control
+    ref = published_case(sessions, title="Journalist detained", person="Aigerim")
+    supporter = Chat(control, 31)  # acts from the case card, never taps Follow
+    [card] = supporter.say(f"/case {ref}")
+    supporter.press(card, button_data(card, "acted:"))
+    coordinator = Chat(control, COORDINATOR)
+    [preview] = coordinator.say(f"/close {ref} died_in_custody She died in pre-trial detention.")
+    since = supporter.last_id()
+    coordinator.press_edit(preview, button_data(preview, "ok:"))
+
+    [closing] = [as_seen(m) for m in control.wait(supporter.user_id, since=since, timeout=10)]
+    assert f"CASE CLOSED {ref}" in closing["text"] and "died in custody" in closing["text"]
+    assert "please send no further appeals" in closing["text"]
+    assert "✅" not in closing["text"]  # no tick for a death in custody
+
+    [closed_card] = supporter.say(f"/case {ref}")
+    assert "This urgent action has ended" in closed_card["text"]
+    assert "She died in pre-trial detention." in closed_card["text"]
+    assert "Act before" not in closed_card["text"] and "Write to" not in closed_card["text"]
+    assert not (closed_card.get("reply_markup") or {}).get("inline_keyboard")
+
+    # The buttons of the card seen before the close still sit in the chat.
+    for verb in ("letter:", "acted:"):
+        [answer] = supporter.press(card, button_data(card, verb))
+        assert "has ended" in answer["text"] and "no further appeals" in answer["text"]
+        assert "/publish" not in answer["text"] and not answer.get("document")

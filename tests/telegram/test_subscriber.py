@@ -150,3 +150,28 @@ def test_settings_set_the_time_zone_and_deadlines_show_in_it_too(
     with sessions() as session:
         subscriber = session.scalars(select(Subscriber)).one()
         assert (subscriber.timezone, subscriber.digest_hour) == ("Europe/Berlin", 18)
+
+
+def test_an_unknown_command_and_plain_text_are_answered_without_echo(chat: Chat) -> None:
+    unknown = chat.text("/drafts secret-word")
+    assert "I don't know that command" in unknown and "/help" in unknown
+    assert "secret-word" not in unknown
+    hint = chat.text("hello")
+    assert "I answer commands" in hint and "/cases" in hint
+
+
+def test_an_unknown_command_and_plain_text_are_answered_in_the_readers_language(
+    chat: Chat,
+) -> None:
+    chat.language = "ru"
+    assert "Такой команды нет" in chat.text("/foo")
+    chat.language = "kk"
+    assert "командаларға жауап беремін" in chat.text("сәлем")
+
+
+def test_a_reference_typed_with_cyrillic_letters_or_without_hyphens_finds_the_case(
+    chat: Chat, sessions: sessionmaker[Session]
+) -> None:
+    _publish_all(sessions)
+    for typed in ("КZ-2026-001", "kz2026001", "KZ-2026-1"):  # the first К is Cyrillic
+        assert "Family of Dulat Agadil under surveillance" in chat.text(f"/case {typed}")

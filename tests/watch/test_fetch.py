@@ -73,6 +73,8 @@ async def test_a_slow_source_times_out(site: Site) -> None:
     url = site.put("/slow", FEED, delay=3)
     started = time.monotonic()
     assert (await _problem(site, url, timeout=0.3)).code == "timeout"
+    # Only the wall clock can show the fetch gave up rather than waited for the answer; the
+    # bound sits far from both the 0.3 s timeout and the 3 s answer.
     assert time.monotonic() - started < 2
 
 

@@ -50,7 +50,7 @@ def _titles(sessions: sessionmaker[Session]) -> list[str]:
     """The announced items' titles, in the order their notices were queued."""
     with sessions() as session:
         return [
-            session.get_one(WatchItem, int(alert.dedupe_key.rsplit(":", 1)[1])).title
+            session.get_one(WatchItem, int(alert.dedupe_key.split(":")[2])).title
             for alert in notices(sessions)
             if alert.dedupe_key
         ]

@@ -1,16 +1,18 @@
 """Coordinator and admin commands. Roles are checked by the dispatcher *and* the domain.
 
 Anything that alerts subscribers (/publish, /update, /close) first shows the exact alert and
-waits for a Confirm press; the pending request lives in user_data under a random token, so a
-stale or forged button finds nothing and is told it expired.
+waits for a Confirm press; bot/telegram/confirmations.py keeps the request under a random
+token and decides whether a tap still stands (a forged button finds nothing and is told it
+expired; a superseded, revoked or old one is told nothing was sent).
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
+
+from markupsafe import Markup
 
 from bot.domain import actions, alerts, cases, safeguards, staff
 from bot.domain.cases import PersonInput, TargetInput
@@ -18,12 +20,10 @@ from bot.domain.letters import set_letter
 from bot.domain.reveal import audit_trail
 from bot.domain.timeutil import parse_local_deadline
 from bot.store.models import OUTCOMES, PERSON_STATUSES, TARGET_ROLES
+from bot.telegram import confirmations
 from bot.telegram.dispatch import Ctx, ExpiredButton, Usage
 from bot.telegram.keyboards import confirm_buttons
 from bot.telegram.reply import Reply
-
-PENDING = "pending"
-MAX_PENDING = 20
 
 
 def _need(ctx: Ctx, command: str, count: int) -> list[str]:
@@ -115,17 +115,17 @@ def status(ctx: Ctx) -> Reply:
 
 
 def ask_confirmation(ctx: Ctx, request: dict[str, Any], alert_html: str) -> Reply:
-    pending: dict[str, dict[str, Any]] = ctx.user_data.setdefault(PENDING, {})
-    while len(pending) >= MAX_PENDING:
-        pending.pop(next(iter(pending)))
-    token = secrets.token_urlsafe(9)
+    grant = staff.grant_stamp(ctx.session, ctx.user_id)
     # A lockdown begun after this kills it (bot/domain/safeguards.confirmation_alive).
-    pending[token] = {**request, "asked_at": ctx.now.isoformat()}
+    asked = {**request, "asked_at": ctx.now.isoformat()}
+    token = confirmations.offer(ctx.user_data, asked, grant, ctx.now)
     return Reply.page(
         "bot/confirm.html",
         ctx.lang,
         confirm_buttons(ctx.lang, token),
-        alert=alert_html,
+        # Already HTML, rendered by an autoescaped template: escaping it again would show
+        # the coordinator tags and entities instead of the message subscribers get.
+        alert=Markup(alert_html),  # noqa: S704
         op=request["op"],
         ref=request["ref"],
     )
@@ -144,7 +144,7 @@ def update(ctx: Ctx) -> Reply:
     ref = _need(ctx, "update", 2)[0]
     case = cases.get_case(ctx.session, ref)
     cases.check_active(case)
-    text = _tail(ctx, 1)
+    text = cases.check_alert_text(_tail(ctx, 1))
     return ask_confirmation(
         ctx,
         {"op": "update", "ref": case.ref, "text": text},
@@ -158,7 +158,7 @@ def close(ctx: Ctx) -> Reply:
         raise Usage("close", "outcome")
     case = cases.get_case(ctx.session, ref)
     cases.check_active(case)
-    text = _tail(ctx, 2)
+    text = cases.check_alert_text(_tail(ctx, 2))
     return ask_confirmation(
         ctx,
         {"op": "close", "ref": case.ref, "outcome": outcome.lower(), "text": text},
@@ -189,6 +189,7 @@ def confirm(ctx: Ctx) -> Reply:
         alert = cases.close(
             ctx.session, ctx.actor, ref, request["outcome"], request["text"], now=ctx.now
         )
+    confirmations.sent(ctx.user_data, request["op"], ref)
     return Reply(
         Reply.page(
             "bot/queued.html", ctx.lang, ref=ref, op=request["op"], recipients=alert.recipients
@@ -205,10 +206,11 @@ def cancel(ctx: Ctx) -> Reply:
 def _take_pending(ctx: Ctx) -> dict[str, Any]:
     if len(ctx.args) != 1:
         raise ExpiredButton
-    request = ctx.user_data.get(PENDING, {}).pop(ctx.args[0], None)
-    if request is None:
-        raise ExpiredButton
-    return request
+    grant = staff.grant_stamp(ctx.session, ctx.user_id)
+    try:
+        return confirmations.take(ctx.user_data, ctx.args[0], grant, ctx.now)
+    except KeyError:
+        raise ExpiredButton from None
 
 
 def stats(ctx: Ctx) -> Reply:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain import cases, safeguards, subscriptions
+from bot.domain import actions, cases, safeguards, subscriptions
 from bot.letters import service
 from bot.letters.errors import LetterUnavailable
 from bot.store.models import LANGUAGES
@@ -26,6 +26,8 @@ def button_letter(ctx: Ctx) -> list[Reply]:
 def _letters(ctx: Ctx, ref: str, asked: str | None) -> list[Reply]:
     """The text of each letter, then its PDF; a language the case lacks lists those it has."""
     staff = ctx.actor.is_staff
+    if not staff:  # a supporter is not handed an appeal for an action that has ended
+        actions.open_for_action(ctx.session, ref)
     available = service.languages(ctx.session, ref, drafts=staff)
     lang = asked or service.choose_language(available, ctx.lang)
     if lang is None:

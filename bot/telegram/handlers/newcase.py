@@ -29,7 +29,15 @@ from bot.domain.errors import DeadlineInPast
 from bot.domain.timeutil import parse_local_deadline
 from bot.domain.vocab import country_timezone, normalise_country
 from bot.store.models import LANGUAGES, PERSON_STATUSES, TARGET_ROLES
-from bot.telegram.dispatch import Ctx, Usage, clean_text, run_handler, send, services_of
+from bot.telegram.dispatch import (
+    Ctx,
+    Usage,
+    clean_text,
+    run_handler,
+    send,
+    services_of,
+    user_data_of,
+)
 from bot.telegram.reply import Reply
 
 TITLE, COUNTRY, SUMMARY, PEOPLE, TARGETS, DEADLINE, LANGS, PREVIEW = range(8)
@@ -211,7 +219,7 @@ def _step(fn: Step, state: int | None):
         replies = run_handler(
             services_of(context), update, context, "newcase", "coordinator", handler, [], ""
         )
-        await send(message, replies)
+        await send(message, replies, user_data_of(context))
         return outcome.get("state")
 
     return callback

@@ -70,7 +70,7 @@ def show_case(ctx: Ctx, ref: str | None = None) -> Reply:
     return Reply.page(
         "bot/case.html",
         ctx.lang,
-        case_buttons(ctx.lang, case.ref),
+        case_buttons(ctx.lang, case.ref, closed=case.status == "closed"),
         case=public_case(case),
         tally=tally,
         staff=staff_here,
