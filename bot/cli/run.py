@@ -60,6 +60,7 @@ def run(runtime: LazyRuntime, webhook_port: int, webhook_listen: str) -> None:
             admin_ids=rt.settings.ADMIN_IDS,
             rate_limiter=SharedRateLimiter(pacer),
             background=partial(_deliver, rt, token, base_url, pacer),
+            sweep_interval=rt.settings.REVEAL_SWEEP_INTERVAL,
         )
         click.echo(render("cli/running.txt", sandbox=sandbox_url, webhook=rt.settings.WEBHOOK_URL))
         if rt.settings.WEBHOOK_URL:

@@ -50,6 +50,8 @@ ALERT_KINDS = (
     # Source watch (bot/watch): a new item from a watched source, a source failing for a day.
     "news",
     "source_failing",
+    # Retention (bot/domain/retention.py): a week before a closed case's restricted fields go.
+    "retention_notice",
 )
 # held: a digest subscriber's copy waiting for their digest; bundled: gone out in one.
 DELIVERY_STATUSES = ("pending", "sent", "failed", "held", "bundled")
@@ -381,9 +383,50 @@ class Staff(Base):
     role: Mapped[str] = mapped_column(String(16))
     granted_by: Mapped[int | None] = mapped_column(BigInteger)
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The seized-phone safeguards (bot/domain/safeguards.py): an optional reveal PIN, as an
+    # Argon2id hash; wrong answers in a row; reveals locked (after three) until an admin
+    # unlocks; the role suspended by the member's own /panic until an admin grants it again.
+    pin_hash: Mapped[str | None] = mapped_column(String(255))
+    pin_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    reveals_locked_at: Mapped[datetime | None]
+    suspended_at: Mapped[datetime | None]
 
     def __repr__(self) -> str:
         return f"Staff(user_id={self.user_id!r}, role={self.role!r})"
+
+
+class ExpiringMessage(Base):
+    """A message the bot sent with restricted data, to be deleted from the chat at
+    `delete_at` (Telegram allows it within 48 hours). A row, so a restart forgets none."""
+
+    __tablename__ = "expiring_messages"
+    __table_args__ = (Index("ix_expiring_messages_due", "done_at", "delete_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int | None] = mapped_column(BigInteger)  # who asked for it
+    delete_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"ExpiringMessage(id={self.id!r}, delete_at={self.delete_at!r})"
+
+
+class Lockdown(Base):
+    """An admin's /lockdown: while a row has no `lifted_at`, reveals, exports, role changes
+    and confirmations stop for everyone."""
+
+    __tablename__ = "lockdowns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime]
+    started_by: Mapped[int | None] = mapped_column(BigInteger)
+    lifted_at: Mapped[datetime | None]
+    lifted_by: Mapped[int | None] = mapped_column(BigInteger)
+
+    def __repr__(self) -> str:
+        return f"Lockdown(id={self.id!r}, lifted_at={self.lifted_at!r})"
 
 
 class AuditEvent(Base):

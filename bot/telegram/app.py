@@ -26,13 +26,13 @@ from telegram.ext import (
 from bot.domain.staff import ensure_admins
 from bot.ops import HEALTH, TrackedRequest
 from bot.store.models import Staff, utcnow
-from bot.telegram import commands
+from bot.telegram import commands, expiry
 from bot.telegram.buttons import on_button
 from bot.telegram.context import CONTEXT_TYPES, Background, BotData, Context, Services
 from bot.telegram.dispatch import Handler, command
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import coordinator as co
-from bot.telegram.handlers import fallback, letters, people, watch
+from bot.telegram.handlers import fallback, letters, people, safety, watch
 from bot.telegram.handlers import person as reveal
 from bot.telegram.handlers import subscriber as sub
 from bot.telegram.handlers.newcase import build_conversation
@@ -62,6 +62,10 @@ COMMANDS: dict[str, tuple[str | None, Handler]] = {
     "watch": ("coordinator", watch.watch),
     "unwatch": ("coordinator", watch.unwatch),
     "person": ("coordinator", reveal.person),
+    "pin": ("coordinator", safety.pin),
+    "panic": ("coordinator", safety.panic),
+    "lockdown": ("admin", safety.lockdown),
+    "unlock": ("admin", safety.unlock),
     "letter": (None, letters.letter),
     "letter_set": ("coordinator", letters.letter_set),
     "letters_zip": ("coordinator", letters.letters_zip),
@@ -74,6 +78,11 @@ COMMANDS: dict[str, tuple[str | None, Handler]] = {
 }
 
 
+# Handlers that render coordinators' letter bodies: in a worker thread, and not blocking
+# the updates after them (PTB's block=False), so /help is answered while a body renders.
+OFF_LOOP = frozenset({"letter", "letter_set", "letters_zip"})
+
+
 def build_application(
     token: str,
     sessions: sessionmaker[Session],
@@ -83,8 +92,10 @@ def build_application(
     clock: Callable[[], datetime] = utcnow,
     rate_limiter: BaseRateLimiter[Any] | None = None,
     background: Background | None = None,
+    sweep_interval: float = 30.0,
 ) -> App:
-    """`background` runs beside the bot (the delivery worker) until the bot stops."""
+    """`background` runs beside the bot (the delivery worker) until the bot stops;
+    `sweep_interval`: how often expired restricted replies are looked for, in seconds."""
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -104,6 +115,7 @@ def build_application(
     application.bot_data.admin_ids = admin_ids
     application.bot_data.background = background
     add_handlers(application)
+    expiry.schedule(application, sweep_interval)
     return application
 
 
@@ -112,7 +124,9 @@ def add_handlers(application: App) -> None:
     application.add_handler(TypeHandler(object, _telegram_answered), group=-100)
     application.add_handler(build_conversation())
     for name, (role, handler) in COMMANDS.items():
-        application.add_handler(CommandHandler(name, command(name, role=role)(handler)))
+        off_loop = name in OFF_LOOP
+        callback = command(name, role=role, off_loop=off_loop)(handler)
+        application.add_handler(CommandHandler(name, callback, block=not off_loop))
     # Last, so they answer only what nothing above took; in groups the bot stays quiet.
     private = filters.ChatType.PRIVATE
     unknown = command("unknown")(fallback.unknown_command)

@@ -11,6 +11,7 @@ from bot.telegram.dispatch import (
     ExpiredButton,
     Handler,
     run_handler,
+    run_off_loop,
     send,
     services_of,
     user_data_of,
@@ -40,6 +41,11 @@ ROUTES: dict[str, tuple[str | None, Handler]] = {
 }
 
 
+# Buttons that may render a coordinator's letter body run in a worker thread (the "ok" of
+# /letter_set renders it once more before it is saved).
+OFF_LOOP = frozenset({"letter", "ok"})
+
+
 def _expired(_ctx: object) -> None:
     raise ExpiredButton
 
@@ -53,9 +59,9 @@ async def on_button(update: Update, context: Context) -> None:
     with metrics.REPLY.time():
         verb, *args = (query.data or "").split(":")
         role, handler = ROUTES.get(verb, (None, _expired))
-        replies = run_handler(
-            services_of(context), update, context, f"button.{verb}"[:40], role, handler, args, ""
-        )
+        name = f"button.{verb}"[:40]
+        call = (services_of(context), update, context, name, role, handler, args, "")
+        replies = await run_off_loop(*call) if verb in OFF_LOOP else run_handler(*call)
         await query.answer(next((r.toast for r in replies if r.toast), None))
         if query.message is not None and hasattr(query.message, "reply_text"):
             await send(query.message, replies, user_data_of(context))  # type: ignore[arg-type]

@@ -82,11 +82,10 @@ def test_every_staff_command_and_button_is_refused_audited_and_changes_nothing(
 ) -> None:
     subscriber = Chat(server.control, sec.SUBSCRIBER)
     [welcome] = subscriber.say("/start")
-    # A coordinator's real confirmation, in a group the subscriber is in too.
-    group_publish = server.control.send_text(
-        sec.COORDINATOR, f"/publish {DRAFT}", chat_id=GROUP, chat_type="group"
-    )
-    [confirm] = server.control.wait(GROUP, count=1, since=group_publish["message_id"])
+    # A coordinator's real confirmation (staff commands answer in a private chat only),
+    # its buttons pressed by the subscriber as if the message were in a group they share.
+    publish = server.control.send_text(sec.COORDINATOR, f"/publish {DRAFT}")
+    [confirm] = server.control.wait(sec.COORDINATOR, count=1, since=publish["message_id"])
     before = _snapshot(engine)
     expected: list[str] = []
 
@@ -97,7 +96,7 @@ def test_every_staff_command_and_button_is_refused_audited_and_changes_nothing(
         expected.append(f"refused.{name}")
     real = buttons(confirm).values()  # the coordinator's own tokens, pressed in the group
     presses = [(verb, welcome, f"{verb}:forged-1", None) for verb in STAFF_VERBS]
-    presses += [(data.split(":")[0], confirm, data, GROUP) for data in real]
+    presses += [(data.split(":")[0], confirm, data, sec.COORDINATOR) for data in real]
     for verb, message, data, chat in presses:
         where = chat or sec.SUBSCRIBER
         since = server.control.messages(where)[-1]["message_id"]

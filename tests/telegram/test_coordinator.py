@@ -232,9 +232,14 @@ def test_a_reply_lost_after_the_commit_never_says_nothing_was_changed(
     assert any("was carried out" in t and "do not repeat it" in t for t in texts)
     assert not any("nothing was changed" in t for t in texts)
     with sessions() as session:
-        assert session.scalar(
-            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "case.deadline")
-        ) == 1
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "case.deadline")
+            )
+            == 1
+        )
 
     # Whether that notice reached them is unknown too: the next answer leads with it.
     server.control.configure(lost_rate=0.0)
