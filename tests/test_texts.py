@@ -88,7 +88,7 @@ def _extracted() -> set[tuple[str | None, str | tuple[str, ...]]]:
 
 
 def test_the_ui_is_one_template_tree_and_the_letters_another() -> None:
-    trees = sorted(p.name for p in TEMPLATES_DIR.iterdir() if p.is_dir() and p.name != "__pycache__")
+    trees = sorted(p.name for p in TEMPLATES_DIR.iterdir() if p.is_dir() and p.name[0] != "_")
     assert trees == ["letters", "ui"]
 
 
