@@ -7,7 +7,7 @@ DEV_STAMP := $(VENV)/.dev-stamp
 PYTHON ?= python3
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test test-later bench lint sandbox clean i18n i18n-compile
+.PHONY: run test test-later bench lint sandbox clean i18n i18n-compile wheel-check
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -59,7 +59,8 @@ $(CHROMIUM):
 		echo "chromium is missing and installing it needs root: tests/web will be skipped"; \
 	fi
 
-test: $(DEV_STAMP) $(CHROMIUM) $(COMPILED)
+# Lint and types first (a few seconds once mypy's cache is warm), then the tests.
+test: lint $(CHROMIUM) $(COMPILED)
 	$(PY) tests/pg_runner.py $(PY) -m pytest -v $(PYTEST_ARGS)
 
 # The whole suite as if it ran years from now: every Python process of the run (pytest and
@@ -73,8 +74,14 @@ test-later: $(DEV_STAMP) $(CHROMIUM) $(COMPILED)
 bench: $(DEV_STAMP)
 	$(PY) tests/pg_runner.py $(PY) benchmarks/run.py $(BENCH_ARGS)
 
+# The wheel as an operator installs it, in a fresh virtualenv (tests/test_wheel.py runs the
+# same check inside `make test`).
+wheel-check: $(DEV_STAMP)
+	$(PY) tests/wheel_check.py
+
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3* .pytest_cache $(COMPILED)
+	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .mypy_cache build $(COMPILED)

@@ -21,8 +21,8 @@ from sqlalchemy import insert, select, update
 from telegram import Update
 from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
 
-from bot.botapi.local import ControlClient, run_server
 from bot.domain import demo
+from bot.sandbox.local import ControlClient, run_server
 from bot.store import migrate
 from bot.store.crypto import generate_key, keyring
 from bot.store.db import make_engine, make_session_factory

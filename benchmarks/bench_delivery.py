@@ -52,8 +52,6 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ExtBot
 from telegram.request import HTTPXRequest
 
-from bot.botapi.config import TELEGRAM_LIMITS
-from bot.botapi.local import AsyncControlClient, ControlClient
 from bot.config import Settings
 from bot.delivery import message, outbox
 from bot.delivery.limiter import Pacer, SharedRateLimiter
@@ -61,6 +59,8 @@ from bot.delivery.sender import DeliveryConfig, Sender
 from bot.delivery.worker import make_bot, pacer_from_settings
 from bot.domain import alerts, cases, demo, staff
 from bot.domain.staff import SYSTEM
+from bot.sandbox.config import TELEGRAM_LIMITS
+from bot.sandbox.local import AsyncControlClient, ControlClient
 from bot.store.crypto import generate_key, keyring
 from bot.store.db import make_session_factory
 from bot.store.models import Alert, Delivery, Scope, Subscriber, utcnow

@@ -29,12 +29,17 @@ class Settings(BaseSettings):
     TELEGRAM_TOKEN: str | None = None
     BOT_API_BASE_URL: str | None = None
     WEBHOOK_URL: str | None = None
+    # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; other requests get a 403.
+    WEBHOOK_SECRET: str | None = Field(default=None, repr=False, pattern=r"^[A-Za-z0-9_-]{1,256}$")
     ADMIN_IDS: Annotated[tuple[int, ...], NoDecode] = ()
     UABOT_SECRET_KEYS: Annotated[tuple[str, ...], NoDecode] = Field(default=(), repr=False)
     TZ: str = "UTC"
     SANDBOX_HOST: str = "127.0.0.1"
     SANDBOX_PORT: int = 8080
     LOG_LEVEL: str = "INFO"
+    # /healthz and /metrics of `uabot run` and `uabot worker` (bot/ops.py); port 0: not served.
+    HEALTH_HOST: str = "127.0.0.1"
+    HEALTH_PORT: int = Field(default=9465, ge=0, le=65535)
     # Delivery (bot/delivery): Telegram's documented limits by default; a rate of 0 means none.
     DELIVERY_GLOBAL_RATE: float = Field(default=30.0, ge=0)
     DELIVERY_GLOBAL_BURST: float = Field(default=3.0, ge=1)
@@ -71,6 +76,22 @@ class Settings(BaseSettings):
         max_length=200,
     )
     WATCH_FAILING_AFTER: float = Field(default=86_400.0, gt=0)
+    # Against a seized staff phone (bot/domain/safeguards.py): a /person reply is deleted from
+    # the chat after REVEAL_DELETE_AFTER seconds (Telegram allows up to 48 hours), looked for
+    # every REVEAL_SWEEP_INTERVAL seconds; each member may reveal REVEAL_BUDGET times per
+    # REVEAL_BUDGET_WINDOW seconds.
+    REVEAL_DELETE_AFTER: int = Field(default=600, ge=10, le=47 * 3600)
+    REVEAL_SWEEP_INTERVAL: float = Field(default=30.0, gt=0, le=3600)
+    REVEAL_BUDGET: int = Field(default=10, ge=1, le=1000)
+    REVEAL_BUDGET_WINDOW: int = Field(default=3600, ge=60, le=7 * 86_400)
+    # Retention (bot/domain/retention.py): restricted fields of a case closed this many days
+    # are erased, a week after its coordinators were told.
+    RETENTION_DAYS: int = Field(default=180, ge=14, le=36_500)
+    # Coordinators' letter bodies (bot/letters/bounded.py): each render's bounds.
+    LETTER_RENDER_SECONDS: float = Field(default=3.0, gt=0, le=60)
+    LETTER_RENDER_STEPS: int = Field(default=200_000, ge=1_000)
+    LETTER_RENDER_OUTPUT: int = Field(default=40_000, ge=1_000, le=1_000_000)
+    LETTER_RENDER_MEMORY_MB: int = Field(default=512, ge=128, le=8192)
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -93,6 +114,11 @@ class Settings(BaseSettings):
     @field_validator("TELEGRAM_TOKEN")
     @classmethod
     def _token(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("WEBHOOK_SECRET", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
         return value or None
 
     @field_validator("ADMIN_IDS", mode="before")

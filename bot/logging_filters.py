@@ -10,18 +10,25 @@ any handler formats it, whichever library made it:
   withheld: what is left says which call happened, not what it carried;
 - an exception keeps its type and stack but not its message, unless it comes from a
   library whose messages describe the failure rather than the data (SQLAlchemy with
-  hide_parameters, Telegram's descriptions, the network stack, the OS).
+  hide_parameters, Telegram's descriptions, the network stack, the OS);
+- a number as long as a Telegram user or chat id (six digits or more) becomes a keyed hash
+  (`id#` and 10 hex digits, HMAC-SHA256 under a key of this process), at every level: one
+  id reads the same in every line, so lines can be followed, but not back to a person.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import os
 import re
 import traceback
 from collections.abc import Iterable
 from types import TracebackType
 
 TOKEN_IN_URL = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
+LONG_NUMBER = re.compile(r"(?<![\w.#])-?\d{6,}(?![\w.])")
 MASK = "bot<token>"
 WITHHELD = "<withheld>"
 # Longest argument kept verbatim; longer ones are someone's text more often than not.
@@ -45,15 +52,20 @@ ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 class Redactor(logging.Filter):
     """Rewrites each record in place (msg, args, exc_text, stack_info); never drops one."""
 
-    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+    def __init__(self, secrets: Iterable[str | None] = (), id_key: bytes | None = None) -> None:
         super().__init__()
         self.secrets = tuple(s for s in secrets if s)
+        self.id_key = id_key or os.urandom(32)
 
     def mask(self, text: str) -> str:
         text = TOKEN_IN_URL.sub(MASK, text)
         for secret in self.secrets:
             text = text.replace(secret, "<secret>")
-        return text
+        return LONG_NUMBER.sub(lambda match: self.hashed(match.group()), text)
+
+    def hashed(self, number: str) -> str:
+        mac = hmac.new(self.id_key, number.encode(), hashlib.sha256).hexdigest()
+        return f"id#{mac[:10]}"
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "uabot_redacted", False):
@@ -61,7 +73,7 @@ class Redactor(logging.Filter):
         record.msg = self._message(record)
         record.args = None
         if record.exc_info and record.exc_info[0] is not None:
-            record.exc_text = self.mask(_exception_text(record.exc_info))  # type: ignore[arg-type]
+            record.exc_text = self.mask(_exception_text(record.exc_info))
             record.exc_info = None  # no later handler may format the original
         elif record.exc_text:
             record.exc_text = self.mask(record.exc_text)

@@ -34,9 +34,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import metrics
 from bot.config import Settings
-from bot.domain import scheduled
+from bot.domain import retention, scheduled
 from bot.domain.errors import UnknownCase
+from bot.ops import HEALTH
 from bot.runtime import off_loop
 from bot.schedule import DIGEST, Job, Plan, Policy
 from bot.store.db import begin_write
@@ -53,6 +55,7 @@ BATCH = 200
 # Case jobs also close their batch after this long (a reminder may fan out to thousands):
 # an open batch keeps SQLite's other writers waiting, and its cases locked on PostgreSQL.
 BATCH_SECONDS = 0.5
+RETENTION_EVERY = timedelta(hours=1)
 
 
 class Unqueued(StrEnum):
@@ -75,11 +78,15 @@ class Scheduler:
         *,
         clock: Callable[[], datetime] = utcnow,
         interval: float = 60.0,
+        retention_rules: retention.Rules | None = None,
     ) -> None:
+        """`retention_rules`: erase long-closed cases' restricted fields (None: never)."""
         self.sessions = sessions
         self.policy = policy or Policy()
         self.clock = clock
         self.interval = interval
+        self.retention_rules = retention_rules
+        self._retention_at: datetime | None = None  # the next retention run, by `clock`
         self.stats: Counter[str] = Counter()
         self._lock = asyncio.Lock()
         self._stopping = False
@@ -87,7 +94,12 @@ class Scheduler:
 
     @classmethod
     def from_settings(cls, sessions: sessionmaker[Session], settings: Settings) -> Scheduler:
-        return cls(sessions, Policy.from_settings(settings), interval=settings.SCHEDULER_INTERVAL)
+        return cls(
+            sessions,
+            Policy.from_settings(settings),
+            interval=settings.SCHEDULER_INTERVAL,
+            retention_rules=retention.Rules.from_settings(settings),
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Cycle at once, then at each wake-up, until `stop`; a cycle under way finishes."""
@@ -134,10 +146,32 @@ class Scheduler:
         # Case jobs, then digests, each in key order: two processes take overlapping keys in
         # the same order, so neither waits for a key the other holds while holding one it needs.
         due = deque(sorted(plan.due, key=lambda job: (job.kind == DIGEST, job.key)))
+        lag = max(((now - job.at).total_seconds() for job in due), default=0.0)
         while due and not self._stopping:
             self._report(self._run_batch(due, now))
+        self._retain(now)
         self.stats["cycles"] += 1
+        metrics.SCHEDULER_CYCLES.inc()
+        metrics.SCHEDULER_LAG.set(max(0.0, lag))
+        HEALTH.scheduler_cycled()
         return plan
+
+    def _retain(self, now: datetime) -> None:
+        """Retention's notices and erasures, once per RETENTION_EVERY (in a transaction)."""
+        if self.retention_rules is None or self._stopping:
+            return
+        if self._retention_at is not None and now < self._retention_at:
+            return
+        with self.sessions.begin() as session:
+            report = retention.run(session, now, self.retention_rules)
+        self._retention_at = now + RETENTION_EVERY
+        if report.notices or report.cases:
+            log.info(
+                "retention: %d notice(s) queued, %d case(s) erased (%d field(s))",
+                report.notices,
+                report.cases,
+                report.fields,
+            )
 
     def execute(self, job: Job, now: datetime) -> int | None:
         """Run one job in a transaction of its own; how many messages it queued (None: none)."""

@@ -25,13 +25,14 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from bot import resources
 from bot.languages import DEFAULT_LANGUAGE, FALLBACKS, LANGUAGES
 
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "environment", "normalise_language", "render"]
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR: Path = resources.directory(resources.TEMPLATES)
 UI_DIR = TEMPLATES_DIR / "ui"
-LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+LOCALES_DIR: Path = resources.directory(resources.LOCALES)
 DOMAIN = "uabot"
 
 

@@ -11,10 +11,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from telegram.ext import Application
 
-from bot.botapi.local import RunningServer
 from bot.delivery.limiter import Pacer, SharedRateLimiter
 from bot.delivery.sender import DeliveryConfig
 from bot.delivery.worker import Worker, make_bot
+from bot.sandbox.local import RunningServer
 from bot.telegram.app import build_application
 
 

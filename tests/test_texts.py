@@ -88,7 +88,8 @@ def _extracted() -> set[tuple[str | None, str | tuple[str, ...]]]:
 
 
 def test_the_ui_is_one_template_tree_and_the_letters_another() -> None:
-    assert sorted(p.name for p in TEMPLATES_DIR.iterdir() if p.is_dir()) == ["letters", "ui"]
+    trees = sorted(p.name for p in TEMPLATES_DIR.iterdir() if p.is_dir() and p.name[0] != "_")
+    assert trees == ["letters", "ui"]
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)
@@ -138,7 +139,7 @@ def test_the_plural_rules_are_each_languages_own() -> None:
 
 # A number next to an English noun: '%(count)s supporters', 'for %(days)s days'.
 _COUNTED = re.compile(r"%\((\w+)\)s (?:more )?(?:new )?([a-z]+s)\b")
-_NOT_NOUNS = {"is", "was", "has", "its", "as", "this", "shows", "lists"}
+_NOT_NOUNS = {"is", "was", "has", "its", "as", "this", "shows", "lists", "does"}
 
 
 def test_every_message_where_a_number_meets_a_noun_has_plural_forms() -> None:

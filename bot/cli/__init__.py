@@ -22,6 +22,7 @@ COMMANDS = {
     "demo": "bot.cli.demo:demo_group",
     "keys": "bot.cli.keys:keys_group",
     "letters": "bot.cli.letters:letters_group",
+    "retention": "bot.cli.retention:retention_group",
     "run": "bot.cli.run:run",
     "sandbox": "bot.cli.sandbox:sandbox",
     "schedule": "bot.cli.schedule:schedule_group",

@@ -16,10 +16,8 @@ from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.botapi.local import run_server
-from bot.botapi.web import DEMO_USERS
 from bot.cli.context import LazyRuntime, pass_runtime
-from bot.delivery.limiter import SharedRateLimiter
+from bot.delivery.limiter import Pacer, SharedRateLimiter
 from bot.delivery.sender import DeliveryConfig
 from bot.delivery.worker import (
     TELEGRAM_BASE_URL,
@@ -30,7 +28,10 @@ from bot.delivery.worker import (
     pacer_from_settings,
 )
 from bot.domain import staff
+from bot.ops import Ops, serving
 from bot.runtime import Runtime
+from bot.sandbox.local import run_server
+from bot.sandbox.web import DEMO_USERS
 from bot.scheduler import Scheduler, beside
 from bot.telegram.app import build_application
 from bot.texts import render
@@ -51,8 +52,14 @@ LAST_RETRY = 60.0
     show_default=True,
     help="Where to listen when WEBHOOK_URL is set (behind a reverse proxy).",
 )
+@click.option(
+    "--webhook-listen",
+    default="0.0.0.0",  # noqa: S104 - the default since the first release; DEPLOY.md uses loopback
+    show_default=True,
+    help="The address to listen on when WEBHOOK_URL is set (127.0.0.1 behind a local proxy).",
+)
 @pass_runtime
-def run(runtime: LazyRuntime, webhook_port: int) -> None:
+def run(runtime: LazyRuntime, webhook_port: int, webhook_listen: str) -> None:
     """Run the bot: long polling, or a webhook when WEBHOOK_URL is set."""
     rt = runtime.get()
     rt.require_keys()
@@ -71,6 +78,7 @@ def run(runtime: LazyRuntime, webhook_port: int) -> None:
             admin_ids=rt.settings.ADMIN_IDS,
             rate_limiter=SharedRateLimiter(pacer),
             background=partial(_deliver, rt, token, base_url, pacer),
+            sweep_interval=rt.settings.REVEAL_SWEEP_INTERVAL,
         )
         shown = None if server == TELEGRAM_SERVER else server
         click.echo(
@@ -82,8 +90,13 @@ def run(runtime: LazyRuntime, webhook_port: int) -> None:
             )
         )
         if rt.settings.WEBHOOK_URL:
+            if not rt.settings.WEBHOOK_SECRET:
+                logging.getLogger("uabot").warning(
+                    "WEBHOOK_SECRET is not set: anyone who finds the webhook URL can post updates"
+                )
             application.run_webhook(
-                listen="0.0.0.0",  # noqa: S104 - behind the operator's reverse proxy
+                secret_token=rt.settings.WEBHOOK_SECRET,
+                listen=webhook_listen,
                 port=webhook_port,
                 url_path=urlsplit(rt.settings.WEBHOOK_URL).path.lstrip("/"),
                 webhook_url=rt.settings.WEBHOOK_URL,
@@ -146,12 +159,15 @@ def grant_demo_staff(session: Session) -> None:
             staff.grant(session, staff.SYSTEM, user.user_id, user.role)
 
 
-async def _deliver(rt: Runtime, token: str, base_url: str, pacer, stop: asyncio.Event) -> None:
+async def _deliver(
+    rt: Runtime, token: str, base_url: str, pacer: Pacer, stop: asyncio.Event
+) -> None:
     """The outbox sender beside the bot, on the same pacer: replies go ahead of broadcasts.
     The scheduler runs beside it and queues reminders, notices and digests for it."""
     config = DeliveryConfig.from_settings(rt.settings)
     bot = make_bot(token, base_url, config.concurrency)
-    async with bot:
+    ops = Ops(rt.engine, pacer.paused_for, rt.settings.SCHEDULER_INTERVAL)
+    async with bot, serving(ops, rt.settings.HEALTH_HOST, rt.settings.HEALTH_PORT):
         worker = Worker(
             rt.sessions,
             rt.engine,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 from aiohttp import web
 
-from bot.botapi.config import TELEGRAM_LIMITS, Config
-from bot.botapi.limits import LENIENT, LIMIT_MODES, LimitMode
-from bot.botapi.server import make_app
-from bot.botapi.state import BotState
+from bot.sandbox.config import TELEGRAM_LIMITS, Config
+from bot.sandbox.limits import LENIENT, LIMIT_MODES, LimitMode
+from bot.sandbox.server import make_app
+from bot.sandbox.state import BotState
 
 
 @click.command("sandbox")

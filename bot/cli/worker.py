@@ -18,6 +18,7 @@ from bot.delivery.worker import (
     make_bot,
     pacer_from_settings,
 )
+from bot.ops import Ops, serving
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler, beside
 from bot.watch import poller as watch
@@ -50,22 +51,29 @@ async def _run(runtime: Runtime, until_idle: bool) -> None:
     config = DeliveryConfig.from_settings(settings)
     token, base_url = bot_endpoint(settings)
     bot = make_bot(token, base_url, config.concurrency)
-    if not await connect(bot, stop):
-        return
-    try:
-        sending = Worker(
-            runtime.sessions,
-            runtime.engine,
-            bot,
-            pacer_from_settings(settings),
-            config,
-            standby_interval=settings.DELIVERY_STANDBY_INTERVAL,
-        ).run(stop, until_idle=until_idle)
-        if until_idle:  # a script draining the outbox: queue nothing new meanwhile
-            await sending
-        else:
-            # The source watch beside them, in its own thread: it queues coordinators' news.
-            sending = watch.beside(sending, Watcher.from_settings(runtime.sessions, settings), stop)
-            await beside(sending, Scheduler.from_settings(runtime.sessions, settings), stop)
-    finally:
-        await bot.shutdown()
+    pacer = pacer_from_settings(settings)
+    # A script draining the outbox (--until-idle) serves no health: it is not a service.
+    port = 0 if until_idle else settings.HEALTH_PORT
+    ops = Ops(runtime.engine, pacer.paused_for, settings.SCHEDULER_INTERVAL)
+    async with serving(ops, settings.HEALTH_HOST, port):
+        if not await connect(bot, stop):
+            return
+        try:
+            sending = Worker(
+                runtime.sessions,
+                runtime.engine,
+                bot,
+                pacer,
+                config,
+                standby_interval=settings.DELIVERY_STANDBY_INTERVAL,
+            ).run(stop, until_idle=until_idle)
+            if until_idle:  # a script draining the outbox: queue nothing new meanwhile
+                await sending
+            else:
+                # The source watch beside them, in its own thread: it queues coordinators' news.
+                sending = watch.beside(
+                    sending, Watcher.from_settings(runtime.sessions, settings), stop
+                )
+                await beside(sending, Scheduler.from_settings(runtime.sessions, settings), stop)
+        finally:
+            await bot.shutdown()

@@ -36,6 +36,8 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot import metrics
+
 log = logging.getLogger("uabot.delivery.limiter")
 
 REPLY = 0
@@ -307,6 +309,7 @@ class Pacer:
         """A 429 came back for a send granted at `granted_at`: pause all sends, slow down."""
         now = self._clock()
         self.stats.retry_afters += 1
+        metrics.TELEGRAM_429.inc()
         self.pause(seconds + PAUSE_MARGIN)
         # Sends already in flight when we slowed down answer 429 too; they say nothing new.
         if granted_at > self._slowed_at:

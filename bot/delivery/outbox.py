@@ -14,12 +14,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
     FromClause,
     Select,
+    Table,
     Update,
     bindparam,
     exists,
@@ -30,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.store.db import is_postgresql
+from bot.store.db import is_postgresql, rowcount
 from bot.store.models import Alert, Case, Delivery, Subscriber
 
 SENT = "sent"
@@ -94,11 +95,17 @@ def claim(db: Db, now: datetime, limit: int, floor: int = 0) -> list[Claimed]:
     connection = _connection(db)
     params = {"now": now, "limit": limit, "floor": floor}
     if is_postgresql(connection):
-        return [Claimed(*row) for row in connection.execute(_CLAIM_AND_LOAD, params)]
+        return [
+            Claimed(*cast("tuple[Any, ...]", row))
+            for row in connection.execute(_CLAIM_AND_LOAD, params)
+        ]
     taken = connection.scalars(_CLAIM, params).all()
     if not taken:
         return []
-    return [Claimed(*row) for row in connection.execute(_LOAD_CLAIMED, {"ids": taken})]
+    return [
+        Claimed(*cast("tuple[Any, ...]", row))
+        for row in connection.execute(_LOAD_CLAIMED, {"ids": taken})
+    ]
 
 
 def _connection(db: Db) -> Connection:
@@ -187,7 +194,7 @@ def release(db: Db, ids: Iterable[int]) -> int:
         .values(claimed_at=None, attempts=Delivery.attempts - 1)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount
+    return rowcount(result)
 
 
 def release_stale(db: Db) -> int:
@@ -201,7 +208,7 @@ def release_stale(db: Db) -> int:
         .values(claimed_at=None)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount
+    return rowcount(result)
 
 
 def next_due_at(db: Db) -> datetime | None:
@@ -300,7 +307,7 @@ _VALUES: dict[str, dict[str, Any]] = {
 
 
 def _update_statement(kind: str) -> Update:
-    table = Delivery.__table__
+    table = cast(Table, Delivery.__table__)
     return (
         update(table)
         .where(

@@ -1,4 +1,5 @@
-"""Telegram's answers turned into outcomes, in one place (STYLE 7).
+"""Telegram's answers turned into outcomes, in this one place: no other module decides
+whether an error is permanent, retried or a pause.
 
 Forbidden → the subscriber blocked the bot (a deactivated account is gone); BadRequest "chat
 not found" → gone; both permanent, never retried. RetryAfter → back in the queue after
@@ -30,7 +31,7 @@ class RetryPolicy:
 
     def delay(self, attempts: int, rng: random.Random) -> float:
         """Full jitter over the upper half, so retries of one burst spread out."""
-        ceiling = min(self.cap, self.base * 2 ** max(0, attempts - 1))
+        ceiling = min(self.cap, self.base * 2.0 ** max(0, attempts - 1))
         return ceiling * rng.uniform(0.5, 1.0)
 
 

@@ -31,11 +31,13 @@ from telegram import Bot, Message
 from telegram.constants import ParseMode
 from telegram.error import ChatMigrated, InvalidToken, RetryAfter, TelegramError
 
+from bot import metrics
 from bot.config import Settings
 from bot.delivery import message, outbox
 from bot.delivery.limiter import BROADCAST, Pacer, retry_after_seconds
 from bot.delivery.outbox import FAILED, RETRY, SENT, AlertContent, Claimed, Outcome
 from bot.delivery.outcomes import RetryPolicy, classify
+from bot.ops import HEALTH
 from bot.store.db import KeptConnection
 from bot.store.models import utcnow
 from bot.store.urgency import SHARE_SLOTS, URGENT, class_floor
@@ -44,7 +46,7 @@ log = logging.getLogger("uabot.delivery.sender")
 
 T = TypeVar("T")
 # A row whose send raised something that is not Telegram's answer (a bug) waits this long,
-# so it cannot hold up the queue or crash the sender in a loop (STYLE 9).
+# so it cannot hold up the queue or crash the sender in a loop: a bad row never stops the rest.
 BUG_RETRY = timedelta(hours=1)
 RECORD_RETRY_SECONDS = 1.0
 # Outcomes wait at most this long for company (while sends are in flight) before they are
@@ -132,6 +134,7 @@ class Sender:
         self._recording = False
         self._stop = asyncio.Event()
         self._claiming: asyncio.Task[list[Claimed]] | None = None
+        self._claimed_at: dict[int, float] = {}  # row id -> loop time claimed (a metric)
         self._drained = False
         self._claims = 0
 
@@ -230,6 +233,8 @@ class Sender:
             if task.done():
                 self._claiming = None
         self.stats.claimed += len(rows)
+        now = asyncio.get_running_loop().time()
+        self._claimed_at.update((row.id, now) for row in rows)
         self._drained = len(rows) < self.config.batch_size
         return rows
 
@@ -370,6 +375,12 @@ class Sender:
     def _add_outcome(self, outcome: Outcome) -> None:
         self._outcomes.append(outcome)
         self.stats.outcomes[outcome.kind] = self.stats.outcomes.get(outcome.kind, 0) + 1
+        metrics.SENDS.labels(outcome.kind).inc()
+        claimed_at = self._claimed_at.pop(outcome.delivery_id, None)
+        if outcome.kind == SENT:
+            HEALTH.telegram_ok()
+            if claimed_at is not None:
+                metrics.CLAIM_TO_SEND.observe(asyncio.get_running_loop().time() - claimed_at)
         self._outcome_ready.set()
         if len(self._outcomes) >= self._flush_at:
             self._flush_now.set()

@@ -18,13 +18,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
-from telegram.request import HTTPXRequest
 
 from bot.config import Settings
 from bot.delivery import outbox, pauses
 from bot.delivery.limiter import Pacer
 from bot.delivery.lock import SenderLock, make_lock
 from bot.delivery.sender import DeliveryConfig, Sender, Wakeup
+from bot.ops import HEALTH, TrackedRequest
 from bot.runtime import off_loop
 from bot.store.models import utcnow
 
@@ -71,7 +71,7 @@ def bot_api_server_of(base_url: str) -> str:
 def make_bot(token: str, base_url: str, concurrency: int) -> Bot:
     """A plain Bot (no rate limiter of PTB's: the sender paces itself) with one connection
     per concurrent send."""
-    request = HTTPXRequest(
+    request = TrackedRequest(
         connection_pool_size=concurrency + 1, read_timeout=READ_TIMEOUT, pool_timeout=READ_TIMEOUT
     )
     return Bot(token, base_url=base_url, request=request)
@@ -85,6 +85,7 @@ async def connect(bot: Bot, stop: asyncio.Event) -> bool:
     while not stop.is_set():
         try:
             await bot.initialize()
+            HEALTH.telegram_ok()
             return True
         except InvalidToken as exc:
             raise WorkerError(f"Telegram refused the token: {exc.message}") from None
@@ -111,19 +112,24 @@ class Worker:
     async def run(self, stop: asyncio.Event, *, until_idle: bool = False) -> None:
         """Stand by, send while active, until `stop` (or, with `until_idle`, nothing is due)."""
         self.lock = self.lock or make_lock(self.engine, self.bot.token, self.wakeup.poke)
-        while not stop.is_set():
-            if await self.lock.try_acquire():
-                try:
-                    await self._serve(self.lock, stop, until_idle)
-                finally:
-                    await self.lock.release()
-                if until_idle:
+        try:
+            while not stop.is_set():
+                if await self.lock.try_acquire():
+                    HEALTH.sender = "active"
+                    try:
+                        await self._serve(self.lock, stop, until_idle)
+                    finally:
+                        await self.lock.release()
+                    if until_idle:
+                        return
+                    continue
+                HEALTH.sender = "standby"
+                if until_idle and not await off_loop(self._anything_due):
                     return
-                continue
-            if until_idle and not await off_loop(self._anything_due):
-                return
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.standby_interval)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.standby_interval)
+        finally:
+            HEALTH.sender = "stopped"
 
     async def _serve(self, lock: SenderLock, stop: asyncio.Event, until_idle: bool) -> None:
         released = await off_loop(self._release_stale)

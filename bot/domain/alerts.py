@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, exists, false, func, insert, literal, or_, select
 from sqlalchemy import case as sql_case
@@ -15,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from bot.domain.staff import Actor
 from bot.domain.views import public_case
 from bot.languages import LANGUAGES
+from bot.store.db import rowcount
 from bot.store.models import Action, Alert, Case, Delivery, Scope, Subscriber
 from bot.store.urgency import urgency
 from bot.texts import render
@@ -71,7 +73,7 @@ def preview(
     text: str | None = None,
     *,
     renewed: bool = False,
-    **changes: object,
+    **changes: Any,
 ) -> str:
     """The alert exactly as publishing it would render it, before anything is written."""
     view = public_case(case)
@@ -139,10 +141,11 @@ def fan_out(
         # SQLAlchemy keeps an INSERT's rowcount only when asked: psycopg would report -1.
         execution_options={"preserve_rowcount": True},
     )
-    if result.rowcount and session.get_bind().dialect.name == "postgresql":
+    count = rowcount(result)
+    if count and session.get_bind().dialect.name == "postgresql":
         # Wakes the sender at once; PostgreSQL delivers it only if this transaction commits.
         session.execute(select(func.pg_notify(OUTBOX_CHANNEL, "")))
-    return result.rowcount
+    return count
 
 
 def publish_alert(

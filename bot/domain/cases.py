@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -407,6 +408,15 @@ def change_person_status(
     return person
 
 
+def checked_email(address: str) -> str:
+    """The address as email-validator normalises it (its syntax only: no DNS lookup), so no
+    CR, LF or other character can reach a letter's headers or the .eml export."""
+    try:
+        return validate_email(address.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise InvalidValue(field="email", limit=254) from None
+
+
 def add_target(session: Session, actor: Actor, ref: str, target: TargetInput) -> CaseTarget:
     require(actor, "coordinator", "addtarget")
     case = get_case(session, ref)
@@ -414,15 +424,14 @@ def add_target(session: Session, actor: Actor, ref: str, target: TargetInput) ->
         raise CaseClosed(ref=case.ref)
     if target.role not in TARGET_ROLES:
         raise UnknownRole(role=target.role[:16], roles=TARGET_ROLES)
-    if target.email is not None and "@" not in target.email:
-        raise InvalidValue(field="email", limit=254)
+    email = None if target.email is None else checked_email(target.email)
     row = Target(
         title=_check_text("title", target.title, 200),
         name=_check_text("name", target.name, 200),
         country=_check_country(target.country),
         institution=target.institution.strip(),
         address=target.address.strip(),
-        email=target.email,
+        email=email,
         salutation=target.salutation.strip(),
         language=target.language,
     )

@@ -1,4 +1,6 @@
-"""Demo data: the four seed cases of DOMAIN.md as drafts, and synthetic subscribers.
+"""Demo data: four seed cases from Kazakhstan (a family under surveillance, detained
+protesters, a party's prosecuted supporters, women activists) as drafts, and synthetic
+subscribers.
 
 Illustrative only: the targets live at example.org, never real officials' contacts.
 Loading twice changes nothing (cases are found by reference, subscribers by chat id).
@@ -19,7 +21,7 @@ from bot.domain.staff import SYSTEM
 from bot.store.models import Case, Scope, Subscriber, WatchSource, utcnow
 
 BATCH = 5_000
-# The sandbox's local Bot API server serves this feed (bot/botapi/samples.py) at the default
+# The sandbox's local Bot API server serves this feed (bot/sandbox/samples.py) at the default
 # SANDBOX_HOST and SANDBOX_PORT; the seed case watches it, so a newcomer sees news arrive.
 SAMPLE_FEED_URL = "http://127.0.0.1:8080/_samples/feeds/kz-monitor.xml"
 SAMPLE_FEED_CASE = "KZ-2026-001"

@@ -17,7 +17,7 @@ from bot.domain.errors import CaseClosed, InvalidValue
 from bot.domain.staff import Actor, require
 from bot.domain.views import PublicCase, PublicTarget, public_case
 from bot.languages import LANGUAGES
-from bot.letters.errors import LetterInvalid
+from bot.letters.errors import body_refused
 from bot.letters.render import CONTEXT_NAMES, BodyError, letter_context, render_body
 from bot.store.models import Case, ModelLetter
 
@@ -56,9 +56,7 @@ def check_body(case: PublicCase, lang: str, body: str, on: date) -> None:
         try:
             render_body(lang, body, letter_context(case, target, lang, None, on))
         except BodyError as exc:
-            raise LetterInvalid(
-                ref=case.ref, language=lang, reason=exc.reason, line=exc.line, names=CONTEXT_NAMES
-            ) from None
+            raise body_refused(case.ref, lang, exc, CONTEXT_NAMES) from None
 
 
 def check_language(lang: str) -> str:

@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -314,7 +314,7 @@ def _claim_all(
         .returning(Alert.dedupe_key, Alert.id),
         rows,
     )
-    return {str(key): alert_id for key, alert_id in claims}
+    return {str(key): cast(int, alert_id) for key, alert_id in claims}
 
 
 def digest_text(items: Sequence[DigestItem], lang: str) -> str:

@@ -33,9 +33,9 @@ SYSTEM = Actor(user_id=None, role="admin")
 
 
 def actor_for(session: Session, user_id: int) -> Actor:
-    return Actor(
-        user_id=user_id, role=session.scalar(select(Staff.role).where(Staff.user_id == user_id))
-    )
+    """A member whose role is suspended (their own /panic) acts as a subscriber."""
+    stmt = select(Staff.role).where(Staff.user_id == user_id, Staff.suspended_at.is_(None))
+    return Actor(user_id=user_id, role=session.scalar(stmt))
 
 
 def grant_stamp(session: Session, user_id: int) -> str | None:
@@ -82,6 +82,7 @@ def grant(session: Session, actor: Actor, user_id: int, role: str) -> Staff:
         staff = Staff(user_id=user_id, role=role, granted_by=actor.user_id)
         session.add(staff)
     staff.role = role
+    staff.suspended_at = None  # granting again is how an admin lifts a /panic
     audit.record(
         session,
         actor,

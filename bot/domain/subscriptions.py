@@ -16,6 +16,7 @@ from bot.domain.errors import (
     UnknownTheme,
 )
 from bot.domain.vocab import THEMES, normalise_country
+from bot.store.db import rowcount
 from bot.store.models import (
     SCOPE_KINDS,
     SUBSCRIBER_MODES,
@@ -92,11 +93,13 @@ def unfollow(session: Session, chat_id: int, kind: str, value: str = "*") -> Fol
     subscriber = get_subscriber(session, chat_id)
     if subscriber is None:
         raise NotSubscribed()
-    removed = session.execute(
-        delete(Scope).where(
-            Scope.subscriber_id == subscriber.id, Scope.kind == kind, Scope.value == value
+    removed = rowcount(
+        session.execute(
+            delete(Scope).where(
+                Scope.subscriber_id == subscriber.id, Scope.kind == kind, Scope.value == value
+            )
         )
-    ).rowcount
+    )
     if not removed:
         raise NotSubscribed()
     return FollowResult(subscriber, kind, value, created=False)

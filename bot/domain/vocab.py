@@ -44,7 +44,10 @@ NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
 @lru_cache(maxsize=1)
 def countries() -> frozenset[str]:
     territories = Locale.parse("en").territories
-    return frozenset(code for code in territories if len(code) == 2) - NOT_COUNTRIES
+    return (
+        frozenset(code for code in territories if isinstance(code, str) and len(code) == 2)
+        - NOT_COUNTRIES
+    )
 
 
 def country_timezone(code: str) -> str:

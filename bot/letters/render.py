@@ -21,6 +21,8 @@ from babel.lists import format_list
 from jinja2 import TemplateError, TemplateSyntaxError
 
 from bot.domain.views import PublicCase, PublicPerson, PublicTarget
+from bot.letters import bounded
+from bot.letters.bounded import Bounds, Exceeded, counting_steps, joined
 from bot.letters.templates import files, renderer, sandbox
 
 # Themes pick the default body; the first kind that matches wins, so a case about
@@ -75,11 +77,16 @@ class Letter:
 
 
 class BodyError(Exception):
-    """A coordinator's body that does not render; `reason` never holds context values."""
+    """A coordinator's body that does not render; `reason` never holds context values.
+    `bound`: the body went past that bound of bot/letters/bounded.py (its `limit`)."""
 
-    def __init__(self, reason: str, line: int | None = None) -> None:
+    def __init__(
+        self, reason: str, line: int | None = None, *, bound: str | None = None, limit: float = 0
+    ) -> None:
         self.reason = reason
         self.line = line
+        self.bound = bound
+        self.limit = limit
         super().__init__(reason)
 
 
@@ -187,17 +194,39 @@ def _reason(exc: BaseException) -> str:
     return text.replace("bot.domain.views.", "")[:160]
 
 
-def render_body(lang: str, source: str, context: dict[str, Any]) -> str:
-    """A coordinator's body in the sandbox; any failure is a BodyError, never a crash."""
+def render_body(
+    lang: str, source: str, context: dict[str, Any], bounds: Bounds | None = None
+) -> str:
+    """A coordinator's body in the sandbox, in the rendering process and within its bounds
+    (bot/letters/bounded.py; the settings' LETTER_RENDER_* if None); any failure is a
+    BodyError, never a crash."""
+    bounds = bounds or Bounds.from_settings()
+    args = (lang, source, context, bounds.steps, bounds.output)
     try:
-        body = sandbox(lang).from_string(source).render(**context).strip()
-    except TemplateSyntaxError as exc:
-        raise BodyError(_reason(exc), exc.lineno) from None
-    except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError) as exc:
-        raise BodyError(_reason(exc), _template_line(exc.__traceback__)) from None
-    if not body:
+        failed, text, line = bounded.run(_render_sandboxed, args, bounds)
+    except Exceeded as exc:
+        raise BodyError(exc.bound, bound=exc.bound, limit=exc.limit) from None
+    if failed:
+        raise BodyError(text, line)
+    if not text:
         raise BodyError("empty")
-    return body
+    return text
+
+
+def _render_sandboxed(
+    lang: str, source: str, context: dict[str, Any], steps: int, output: int
+) -> tuple[bool, str, int | None]:
+    """In the rendering process: (failed, the body or the reason, the line)."""
+    try:
+        template = sandbox(lang).from_string(source)
+        with counting_steps(steps):
+            return False, joined(template.generate(**context), output).strip(), None
+    except TemplateSyntaxError as exc:
+        return True, _reason(exc), exc.lineno
+    except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError) as exc:
+        return True, _reason(exc), _template_line(exc.__traceback__)
+    except RecursionError:
+        return True, "recursion", None
 
 
 def render_letter(

@@ -30,6 +30,8 @@ Refusals are DomainErrors; `exc.message(lang)` is the line to show:
     NoTargets          the case has no primary target to write to;
     LetterInvalid      a stored body that no longer renders (e.g. it uses a field a new
                        target leaves empty); the coordinator should set it again.
+    LetterTooCostly    a body past a bound on rendering (time, steps, output, memory:
+                       bot/letters/bounded.py); refused at preview, so never stored.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from bot.domain.letters import (
 from bot.domain.views import PublicCase, PublicTarget, public_case
 from bot.letters import export
 from bot.letters.eml import letter_eml
-from bot.letters.errors import LetterInvalid, LetterUnavailable, NoTargets, UnknownFormat
+from bot.letters.errors import LetterUnavailable, NoTargets, UnknownFormat, body_refused
 from bot.letters.mailto import mailto_link
 from bot.letters.render import CONTEXT_NAMES, BodyError, Letter, primary_targets, render_letter
 from bot.runtime import in_process
@@ -241,6 +243,4 @@ def _letter(
     try:
         return render_letter(view, target, lang, on=on, signature=signature, body=body)
     except BodyError as exc:
-        raise LetterInvalid(
-            ref=view.ref, language=lang, reason=exc.reason, line=exc.line, names=CONTEXT_NAMES
-        ) from None
+        raise body_refused(view.ref, lang, exc, CONTEXT_NAMES) from None

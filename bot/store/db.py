@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.engine import CursorResult, ExceptionContext, Result
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
@@ -21,7 +21,7 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # locked" and the sender tries again a little later.
 SQLITE_KEPT_BUSY_TIMEOUT_MS = 500
 # Notice a dead PostgreSQL server or network within about ten seconds, not at the next query.
-KEEPALIVES = {
+KEEPALIVES: dict[str, Any] = {
     "keepalives": 1,
     "keepalives_idle": 5,
     "keepalives_interval": 2,
@@ -163,8 +163,14 @@ def begin_write(session: Session) -> None:
     """
     if session.get_bind().dialect.name != "sqlite":
         return
-    if not session.connection().connection.driver_connection.in_transaction:
+    driver = session.connection().connection.driver_connection
+    if driver is None or not driver.in_transaction:
         session.execute(text("BEGIN IMMEDIATE"))
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched (`execute` types its result as a plain Result)."""
+    return int(cast("CursorResult[Any]", result).rowcount)
 
 
 def savepoint(session: Session) -> SessionTransaction:

@@ -8,7 +8,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+from bot import resources
+
+MIGRATIONS_DIR: Path = resources.directory(resources.MIGRATIONS)
 
 
 def alembic_config(engine: Engine) -> Config:

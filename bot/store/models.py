@@ -1,4 +1,6 @@
-"""The tables: every entity of DOMAIN.md, with the integrity rules the database itself enforces."""
+"""The tables (cases with their people, events, targets and model letters; subscribers, their
+scopes and actions; alerts and their deliveries; staff, the audit log, the source watch),
+with the integrity rules the database itself enforces."""
 
 from __future__ import annotations
 
@@ -22,7 +24,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.store.types import RestrictedText, UTCDateTime
-from bot.store.urgency import ALERT, urgency
+from bot.store.urgency import urgency
+
+OLDER_ROWS_URGENCY = urgency("new", None)  # a new alert with no deadline
 
 CASE_STATUSES = ("draft", "active", "closed")
 OUTCOMES = ("released", "charges_dropped", "sentenced", "died_in_custody", "no_further_action")
@@ -51,6 +55,8 @@ ALERT_KINDS = (
     # Source watch (bot/watch): a new item from a watched source, a source failing for a day.
     "news",
     "source_failing",
+    # Retention (bot/domain/retention.py): a week before a closed case's restricted fields go.
+    "retention_notice",
     # Telegram asked for a long pause, and it ended (bot/delivery/pauses.py).
     "delivery_paused",
     "delivery_resumed",
@@ -368,7 +374,7 @@ class Delivery(Base):
     # Its class, then its case's deadline, in one number: smaller goes first. Every fan-out
     # sets it; the database's default (a new alert with no deadline) is for rows older
     # than the column.
-    urgency: Mapped[int] = mapped_column(BigInteger, server_default=text(str(urgency(ALERT, None))))
+    urgency: Mapped[int] = mapped_column(BigInteger, server_default=text(str(OLDER_ROWS_URGENCY)))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(200))
@@ -405,9 +411,50 @@ class Staff(Base):
     role: Mapped[str] = mapped_column(String(16))
     granted_by: Mapped[int | None] = mapped_column(BigInteger)
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The seized-phone safeguards (bot/domain/safeguards.py): an optional reveal PIN, as an
+    # Argon2id hash; wrong answers in a row; reveals locked (after three) until an admin
+    # unlocks; the role suspended by the member's own /panic until an admin grants it again.
+    pin_hash: Mapped[str | None] = mapped_column(String(255))
+    pin_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    reveals_locked_at: Mapped[datetime | None]
+    suspended_at: Mapped[datetime | None]
 
     def __repr__(self) -> str:
         return f"Staff(user_id={self.user_id!r}, role={self.role!r})"
+
+
+class ExpiringMessage(Base):
+    """A message the bot sent with restricted data, to be deleted from the chat at
+    `delete_at` (Telegram allows it within 48 hours). A row, so a restart forgets none."""
+
+    __tablename__ = "expiring_messages"
+    __table_args__ = (Index("ix_expiring_messages_due", "done_at", "delete_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int | None] = mapped_column(BigInteger)  # who asked for it
+    delete_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"ExpiringMessage(id={self.id!r}, delete_at={self.delete_at!r})"
+
+
+class Lockdown(Base):
+    """An admin's /lockdown: while a row has no `lifted_at`, reveals, exports, role changes
+    and confirmations stop for everyone."""
+
+    __tablename__ = "lockdowns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime]
+    started_by: Mapped[int | None] = mapped_column(BigInteger)
+    lifted_at: Mapped[datetime | None]
+    lifted_by: Mapped[int | None] = mapped_column(BigInteger)
+
+    def __repr__(self) -> str:
+        return f"Lockdown(id={self.id!r}, lifted_at={self.lifted_at!r})"
 
 
 class AuditEvent(Base):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.expression import ColumnElement, TableClause
 
 from bot.store.crypto import MissingKeyError, keyring
+from bot.store.db import rowcount
 from bot.store.models import Base
 from bot.store.types import RestrictedText
 
@@ -68,7 +69,7 @@ def sample_token(session: Session) -> str | None:
         raw = spec.raw()
         row = session.execute(select(*raw.c[1:]).where(_any_value(raw, spec)).limit(1)).first()
         if row is not None:
-            return next(value for value in row if value is not None)
+            return str(next(value for value in row if value is not None))
     return None
 
 
@@ -154,7 +155,7 @@ def _rotate_batch(
         except InvalidToken:
             raise UndecryptableValue(spec.name, row[0]) from None
         unchanged = and_(key == row[0], *(raw.c[c] == v for c, v in stale.items()))
-        if session.execute(raw.update().where(unchanged).values(new)).rowcount == 1:
+        if rowcount(session.execute(raw.update().where(unchanged).values(new))) == 1:
             rotated += len(new)
     last = rows[-1][0] if rows else after
     return RotateStep(spec.name, len(rows), rotated, current), last

@@ -38,6 +38,7 @@ KIND_CLASS = {
     "source_failing": STAFF,
     "deadline_passed": STAFF,
     "stale": STAFF,
+    "retention_notice": STAFF,
 }
 
 # Of every 20 batches the sender claims, these start from a less urgent class (the class's

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -19,25 +19,29 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     Defaults,
+    ExtBot,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot.domain.staff import ensure_admins
+from bot.ops import HEALTH, TrackedRequest
 from bot.store.models import Staff, utcnow
-from bot.telegram import commands
+from bot.telegram import commands, expiry
 from bot.telegram.buttons import on_button
-from bot.telegram.dispatch import Handler, Services, command
+from bot.telegram.context import CONTEXT_TYPES, Background, BotData, Context, Services
+from bot.telegram.dispatch import Handler, command
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import coordinator as co
-from bot.telegram.handlers import fallback, letters, people, watch
+from bot.telegram.handlers import fallback, letters, people, safety, watch
 from bot.telegram.handlers import person as reveal
 from bot.telegram.handlers import subscriber as sub
 from bot.telegram.handlers.newcase import build_conversation
 
 log = logging.getLogger("uabot.telegram.app")
 
-Background = Callable[[asyncio.Event], Awaitable[None]]
+App = Application[ExtBot[None], Context, dict[Any, Any], dict[Any, Any], BotData, Any]
 
 # command name → (role needed, handler)
 COMMANDS: dict[str, tuple[str | None, Handler]] = {
@@ -62,6 +66,10 @@ COMMANDS: dict[str, tuple[str | None, Handler]] = {
     "watch": ("coordinator", watch.watch),
     "unwatch": ("coordinator", watch.unwatch),
     "person": ("coordinator", reveal.person),
+    "pin": ("coordinator", safety.pin),
+    "panic": ("coordinator", safety.panic),
+    "lockdown": ("admin", safety.lockdown),
+    "unlock": ("admin", safety.unlock),
     "letter": (None, letters.letter),
     "letter_set": ("coordinator", letters.letter_set),
     "letters_zip": ("coordinator", letters.letters_zip),
@@ -74,6 +82,11 @@ COMMANDS: dict[str, tuple[str | None, Handler]] = {
 }
 
 
+# Handlers that render coordinators' letter bodies: in a worker thread, and not blocking
+# the updates after them (PTB's block=False), so /help is answered while a body renders.
+OFF_LOOP = frozenset({"letter", "letter_set", "letters_zip"})
+
+
 def build_application(
     token: str,
     sessions: sessionmaker[Session],
@@ -83,25 +96,41 @@ def build_application(
     clock: Callable[[], datetime] = utcnow,
     rate_limiter: BaseRateLimiter[Any] | None = None,
     background: Background | None = None,
-) -> Application:
-    """`background` runs beside the bot (the delivery worker) until the bot stops."""
-    builder = ApplicationBuilder().token(token).defaults(Defaults(parse_mode=ParseMode.HTML))
+    sweep_interval: float = 30.0,
+) -> App:
+    """`background` runs beside the bot (the delivery worker) until the bot stops;
+    `sweep_interval`: how often expired restricted replies are looked for, in seconds."""
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        # PTB's own pool sizes (256 for replies, 1 for getUpdates), marking Telegram's answers.
+        .request(TrackedRequest(connection_pool_size=256))
+        .get_updates_request(TrackedRequest(connection_pool_size=1))
+    )
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_url.replace("/bot", "/file/bot"))
     if rate_limiter is not None:
         builder = builder.rate_limiter(rate_limiter)
-    application = builder.post_init(_post_init).post_stop(_post_stop).build()
-    application.bot_data["services"] = Services(sessions=sessions, clock=clock)
-    application.bot_data["admin_ids"] = admin_ids
-    application.bot_data["background"] = background
+    application = (
+        builder.context_types(CONTEXT_TYPES).post_init(_post_init).post_stop(_post_stop).build()
+    )
+    application.bot_data.services = Services(sessions=sessions, clock=clock)
+    application.bot_data.admin_ids = admin_ids
+    application.bot_data.background = background
     add_handlers(application)
+    expiry.schedule(application, sweep_interval)
     return application
 
 
-def add_handlers(application: Application) -> None:
+def add_handlers(application: App) -> None:
+    # Before every other group: an update arriving means the last getUpdates succeeded.
+    application.add_handler(TypeHandler(object, _telegram_answered), group=-100)
     application.add_handler(build_conversation())
     for name, (role, handler) in COMMANDS.items():
-        application.add_handler(CommandHandler(name, command(name, role=role)(handler)))
+        off_loop = name in OFF_LOOP
+        callback = command(name, role=role, off_loop=off_loop)(handler)
+        application.add_handler(CommandHandler(name, callback, block=not off_loop))
     # Last, so they answer only what nothing above took; in groups the bot stays quiet.
     private = filters.ChatType.PRIVATE
     unknown = command("unknown")(fallback.unknown_command)
@@ -112,10 +141,16 @@ def add_handlers(application: Application) -> None:
     application.add_error_handler(on_error)
 
 
-async def _post_init(application: Application) -> None:
-    services: Services = application.bot_data["services"]
-    with services.sessions.begin() as session:
-        ensure_admins(session, application.bot_data["admin_ids"])
+async def _telegram_answered(update: object, context: object) -> None:
+    HEALTH.telegram_ok()
+
+
+async def _post_init(application: App) -> None:
+    data = application.bot_data
+    if data.services is None:
+        raise RuntimeError("build_application sets bot_data.services")
+    with data.services.sessions.begin() as session:
+        ensure_admins(session, data.admin_ids)
         staff = [
             (user_id, role) for user_id, role in session.execute(select(Staff.user_id, Staff.role))
         ]
@@ -126,13 +161,14 @@ async def _post_init(application: Application) -> None:
     except TelegramError as exc:
         # The menus are a convenience: the bot answers its commands without them.
         log.warning("could not set the command menus (%s); the bot runs without them", exc)
-    background: Background | None = application.bot_data["background"]
-    if background is not None:
-        stop = application.bot_data["stop_background"] = asyncio.Event()
-        application.bot_data["background_task"] = asyncio.create_task(background(stop))
+    if data.background is not None:
+        data.stop_background = asyncio.Event()
+        data.background_task = asyncio.create_task(data.background(data.stop_background))
 
 
-async def _post_stop(application: Application) -> None:
-    if "background_task" in application.bot_data:
-        application.bot_data["stop_background"].set()
-        await application.bot_data.pop("background_task")
+async def _post_stop(application: App) -> None:
+    data = application.bot_data
+    if data.background_task is not None:
+        data.stop_background.set()
+        task, data.background_task = data.background_task, None
+        await task

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from bot.runtime import off_loop
+from bot import metrics
 from bot.telegram import flood
+from bot.telegram.context import Context
 from bot.telegram.dispatch import (
     ExpiredButton,
     Handler,
-    run_handler,
+    run_off_loop,
     send,
     services_of,
     user_data_of,
@@ -40,29 +40,26 @@ ROUTES: dict[str, tuple[str | None, Handler]] = {
 }
 
 
+# Buttons that may render a coordinator's letter body run in a worker thread (the "ok" of
+# /letter_set renders it once more before it is saved).
+
+
 def _expired(_ctx: object) -> None:
     raise ExpiredButton
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None or update.effective_user is None:
         return
     if not await flood.admit(update, context):
         return
-    verb, *args = (query.data or "").split(":")
-    role, handler = ROUTES.get(verb, (None, _expired))
-    replies = await off_loop(
-        run_handler,
-        services_of(context),
-        update,
-        context,
-        f"button.{verb}"[:40],
-        role,
-        handler,
-        args,
-        "",
-    )
-    await query.answer(next((r.toast for r in replies if r.toast), None))
-    if query.message is not None and hasattr(query.message, "reply_text"):
-        await send(query.message, replies, user_data_of(context))  # type: ignore[arg-type]
+    with metrics.REPLY.time():
+        verb, *args = (query.data or "").split(":")
+        role, handler = ROUTES.get(verb, (None, _expired))
+        name = f"button.{verb}"[:40]
+        call = (services_of(context), update, context, name, role, handler, args, "")
+        replies = await run_off_loop(*call)
+        await query.answer(next((r.toast for r in replies if r.toast), None))
+        if query.message is not None and hasattr(query.message, "reply_text"):
+            await send(query.message, replies, user_data_of(context))  # type: ignore[arg-type]

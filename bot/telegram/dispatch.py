@@ -8,36 +8,29 @@ A refusal (NotAllowed) is audited in its own transaction, since the command's is
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import ContextTypes
 
+from bot import metrics
 from bot.domain import audit, subscriptions
 from bot.domain.errors import DomainError, NotAllowed
+from bot.domain.reveal import PrivateOnly
 from bot.domain.staff import Actor, actor_for, require
-from bot.runtime import off_loop
-from bot.store.models import utcnow
-from bot.telegram import flood
+from bot.runtime import off_loop as _off_loop
+from bot.telegram import expiry, flood
 from bot.telegram.commands import set_staff_menu
+from bot.telegram.context import Context, Services, services_of
 from bot.telegram.reply import Reply, split
 from bot.texts import normalise_language, render
 
 log = logging.getLogger("uabot.telegram")
-
-
-@dataclass
-class Services:
-    """What handlers need, kept in application.bot_data['services']."""
-
-    sessions: sessionmaker[Session]
-    clock: Callable[[], datetime] = utcnow
 
 
 @dataclass
@@ -81,14 +74,10 @@ REPLY_LOST = "reply_lost"
 
 
 Handler = Callable[[Ctx], Reply | Sequence[Reply] | None]
-Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 
-def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return context.application.bot_data["services"]
-
-
-def user_data_of(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:
+def user_data_of(context: Context) -> dict[str, Any]:
     return context.user_data if context.user_data is not None else {}
 
 
@@ -112,7 +101,7 @@ def clean_text(text: str) -> str:
 def run_handler(
     services: Services,
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: Context,
     name: str,
     role: str | None,
     fn: Handler,
@@ -124,12 +113,14 @@ def run_handler(
         return []
     args, rest = [clean_text(a) for a in args], clean_text(rest)
     lang = normalise_language(user.language_code)
+    in_group = chat.type != "private"
     try:
         with services.sessions.begin() as session:
             lang, tz = _reader(session, chat.id, user.language_code)
+            actor, demoted = _actor_in(session, user.id, in_group, name, role)
             ctx = Ctx(
                 session,
-                actor_for(session, user.id),
+                actor,
                 user.id,
                 chat.id,
                 chat.type == "private",
@@ -145,6 +136,7 @@ def run_handler(
             result = fn(ctx)
     except NotAllowed as exc:
         _audit_refusal(services, user.id, name, args)
+        metrics.refused(name)
         return [Reply.plain(exc.message(lang))]
     except DomainError as exc:
         return [Reply.plain(exc.message(lang))]
@@ -155,7 +147,32 @@ def run_handler(
     replies = [] if result is None else [result] if isinstance(result, Reply) else list(result)
     if ctx.user_data.pop(REPLY_LOST, False):
         replies.insert(0, Reply.page("bot/reply_lost.html", lang))
-    return replies
+    return _with_hint(replies, lang) if demoted and replies else replies
+
+
+def _actor_in(
+    session: Session, user_id: int, in_group: bool, name: str, role: str | None
+) -> tuple[Actor, bool]:
+    """In a group, staff see only what a subscriber sees there (no drafts, sources, figures
+    or draft letters), and a staff command is refused there as a reveal is: what it shows
+    is for a private chat."""
+    actor = actor_for(session, user_id)
+    if not in_group or not actor.is_staff:
+        return actor, False
+    if role is not None:
+        raise PrivateOnly(action=name, role=role)
+    return Actor(user_id=user_id, role=None), True
+
+
+def _with_hint(replies: list[Reply], lang: str) -> list[Reply]:
+    """The hint to use a private chat, added to the first text reply (one message more
+    would be one more for the whole group to read)."""
+    hint = render("bot/group_hint.html", lang)
+    for i, reply in enumerate(replies):
+        if reply.document is None and reply.html and reply.to_chat is None:
+            replies[i] = replace(reply, html=f"{reply.html}\n\n{hint}")
+            return replies
+    return [*replies, Reply(hint)]
 
 
 def _audit_refusal(services: Services, user_id: int, name: str, args: list[str]) -> None:
@@ -165,32 +182,68 @@ def _audit_refusal(services: Services, user_id: int, name: str, args: list[str])
         audit.record(session, Actor(user_id), f"refused.{name}", case_ref=ref, allowed=False)
 
 
-async def send(message: Message, replies: Sequence[Reply], user_data: dict[str, Any]) -> None:
-    """Send a handler's replies, after its commit: a failure here is a ReplyLost."""
+async def send(
+    message: Message,
+    replies: Sequence[Reply],
+    user_data: dict[str, Any],
+    services: Services | None = None,
+) -> None:
+    """Send a handler's replies, after its commit: a failure here is a ReplyLost.
+    `services`: where a reply that expires is remembered (bot/telegram/expiry.py)."""
     try:
-        await _send(message, replies)
+        await _send(message, replies, services)
     except TelegramError as exc:
         user_data[REPLY_LOST] = True
         raise ReplyLost() from exc
 
 
-async def _send(message: Message, replies: Sequence[Reply]) -> None:
+async def _send(message: Message, replies: Sequence[Reply], services: Services | None) -> None:
+    if any(reply.delete_asked for reply in replies):
+        await _delete_quietly(message)
     for reply in replies:
-        if reply.delete_incoming:
-            await message.delete()
         if reply.menu_for is not None:
             await set_staff_menu(message.get_bot(), *reply.menu_for)
+        if reply.to_chat is not None:
+            await _tell(message, reply)
+            continue
         if reply.document is not None:
             name, data = reply.document
-            await message.reply_document(document=data, filename=name)
+            await message.reply_document(
+                document=data, filename=name, protect_content=reply.protect or None
+            )
             continue
         chunks = split(reply.html)
         for i, chunk in enumerate(chunks):
             markup = reply.markup() if i == len(chunks) - 1 else None
             if reply.edit and len(chunks) == 1:
                 await _edit(message, chunk, markup)
-            else:
-                await message.reply_text(chunk, parse_mode=ParseMode.HTML, reply_markup=markup)
+                continue
+            sent = await message.reply_text(
+                chunk,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                protect_content=reply.protect or None,
+            )
+            if reply.expires_at is not None and services is not None:
+                expiry.remember(services.sessions, sent, reply.expires_at)
+
+
+async def _tell(message: Message, reply: Reply) -> None:
+    """An alert to another chat (an admin's): one that cannot be told is logged, and the
+    asker's own answer still goes out."""
+    if reply.to_chat is None:
+        return
+    try:
+        await message.get_bot().send_message(reply.to_chat, reply.html, parse_mode=ParseMode.HTML)
+    except TelegramError as exc:
+        log.warning("an alert to another chat failed: %s", type(exc).__name__)
+
+
+async def _delete_quietly(message: Message) -> None:
+    try:
+        await message.delete()
+    except TelegramError as exc:
+        log.warning("deleting the asking message failed: %s", type(exc).__name__)
 
 
 async def _edit(message: Message, html: str, markup: InlineKeyboardMarkup | None) -> None:
@@ -203,31 +256,44 @@ async def _edit(message: Message, html: str, markup: InlineKeyboardMarkup | None
             raise
 
 
-def command(name: str, *, role: str | None = None) -> Callable[[Handler], Callback]:
-    """Wire a handler to a /command: arguments split on whitespace, `rest` is the raw tail."""
+async def run_off_loop(
+    services: Services,
+    update: Update,
+    context: Context,
+    name: str,
+    role: str | None,
+    fn: Handler,
+    args: list[str],
+    rest: str,
+) -> list[Reply]:
+    """run_handler in a worker thread: for handlers that may wait (a coordinator's letter
+    body rendering within its bounds, bot/letters/bounded.py) while the loop goes on."""
+    return await _off_loop(run_handler, services, update, context, name, role, fn, args, rest)
+
+
+def command(
+    name: str, *, role: str | None = None, off_loop: bool = False
+) -> Callable[[Handler], Callback]:
+    """Wire a handler to a /command: arguments split on whitespace, `rest` is the raw tail.
+    Every handler runs off the event loop, in the bounded pool (run_off_loop, bot/runtime.py);
+    `off_loop` is kept for the callers that asked for it before that was the rule."""
 
     def decorate(fn: Handler) -> Callback:
-        async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        async def callback(update: Update, context: Context) -> None:
             message = update.effective_message
             if message is None or update.effective_user is None:
                 return
             if not await flood.admit(update, context):
                 return
-            text = message.text or ""
-            parts = text.split(maxsplit=1)
-            rest = parts[1].strip() if len(parts) > 1 else ""
-            replies = await off_loop(
-                run_handler,
-                services_of(context),
-                update,
-                context,
-                name,
-                role,
-                fn,
-                rest.split(),
-                rest,
-            )
-            await send(message, replies, user_data_of(context))
+            with metrics.REPLY.time():
+                text = message.text or ""
+                parts = text.split(maxsplit=1)
+                rest = parts[1].strip() if len(parts) > 1 else ""
+                call = (services_of(context), update, context, name, role, fn, rest.split(), rest)
+                replies = await run_off_loop(*call)
+                await send(message, replies, user_data_of(context), services_of(context))
+            if any(reply.sweep_now for reply in replies):
+                await expiry.sweep(context.application)
 
         callback.__name__ = f"cmd_{name}"
         return callback

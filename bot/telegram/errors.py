@@ -7,15 +7,15 @@ import logging
 
 from telegram import Update
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
+from bot.telegram.context import Context
 from bot.telegram.dispatch import REPLY_LOST, ReplyLost
 from bot.texts import normalise_language, render
 
 log = logging.getLogger("uabot.telegram")
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: Context) -> None:
     error = context.error
     # exc_info carries the traceback but not the update: user text never reaches the log.
     log.error("handler failed: %s", type(error).__name__, exc_info=error)

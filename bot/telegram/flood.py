@@ -17,9 +17,9 @@ from enum import Enum
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
 
 from bot.domain.staff import actor_for
+from bot.telegram.context import Context, services_of
 from bot.texts import normalise_language, render
 
 # A person reading replies sends a few commands a minute; the test suites, which do not
@@ -97,21 +97,21 @@ class FloodGuard:
             del self._buckets[uid]
 
 
-def _guard(context: ContextTypes.DEFAULT_TYPE) -> FloodGuard:
-    guard = context.application.bot_data.get("flood_guard")
+def _guard(context: Context) -> FloodGuard:
+    guard = context.bot_data.flood_guard
     if guard is None:
-        guard = context.application.bot_data["flood_guard"] = FloodGuard()
+        guard = context.bot_data.flood_guard = FloodGuard()
     return guard
 
 
-async def admit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def admit(update: Update, context: Context) -> bool:
     """True to go on with this command or button; False when the user is being slowed."""
     user = update.effective_user
     if user is None:
         return True
 
     def is_staff() -> bool:
-        with context.application.bot_data["services"].sessions() as session:
+        with services_of(context).sessions() as session:
             return actor_for(session, user.id).is_staff
 
     verdict = _guard(context).check(user.id, is_staff)

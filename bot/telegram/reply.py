@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -22,7 +23,13 @@ class Reply:
     document: tuple[str, bytes] | None = None  # (file name, bytes)
     toast: str | None = None  # the answer to a button press, shown over the chat
     menu_for: tuple[int, str | None] | None = None  # (user id, new role): reset their menu
-    delete_incoming: bool = False  # delete the person's own message (it held a secret)
+    # Restricted data (bot/domain/safeguards.py): sent with protect_content, and deleted from
+    # the chat at `expires_at`.
+    protect: bool = False
+    expires_at: datetime | None = None
+    to_chat: int | None = None  # sent to this chat (an admin's alert), not the one asking
+    delete_asked: bool = False  # delete the message that asked (it held a PIN)
+    sweep_now: bool = False  # delete now the expiring messages that are due (after /panic)
 
     @classmethod
     def page(

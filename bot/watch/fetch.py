@@ -1,6 +1,10 @@
 """One polite fetch: conditional, with a clear User-Agent, a timeout, a size cap, a limited
 number of redirects (each checked again by the safety policy), and a cap on fetches in flight,
-overall and per host. A slow source holds one slot and its own timeout: never another's."""
+overall and per host. A slow source holds one slot and its own timeout: never another's.
+
+Every socket is made by the safety policy's factory (bot/watch/safety.py), which refuses an
+address that is not public whatever path led to it. A failure is told as "refused" or "could
+not connect" and nothing more: not the address a name resolved to, not how a port answered."""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from aiohttp.abc import AbstractResolver
 
 from bot.store.models import utcnow
 from bot.watch.problems import Problem
-from bot.watch.safety import Policy, Refused, SafeResolver, check_url
+from bot.watch.safety import Policy, Refused, check_url, guarded_socket
 
 USER_AGENT = "uabot-watch/0.1 (urgent-action source watch; conditional requests, hourly)"
 ACCEPT = (
@@ -57,7 +61,7 @@ class Fetcher:
     def __init__(
         self, config: FetchConfig | None = None, *, dns: AbstractResolver | None = None
     ) -> None:
-        """`dns`: the resolver SafeResolver asks (aiohttp's default if None)."""
+        """`dns`: the resolver the connector asks (aiohttp's default if None)."""
         self.config = config or FetchConfig()
         self._dns = dns
         self._session: aiohttp.ClientSession | None = None
@@ -67,14 +71,8 @@ class Fetcher:
         )
 
     async def __aenter__(self) -> Fetcher:
-        connector = aiohttp.TCPConnector(
-            resolver=SafeResolver(self.config.policy, self._dns),
-            limit=self.config.concurrency,
-            limit_per_host=0,  # per-host slots are ours, taken before the timeout starts
-            ttl_dns_cache=60,
-        )
         self._session = aiohttp.ClientSession(
-            connector=connector,
+            connector=connector(self.config.policy, self._dns, self.config.concurrency),
             headers={"User-Agent": self.config.user_agent, "Accept": ACCEPT},
             timeout=aiohttp.ClientTimeout(total=None),
             cookie_jar=aiohttp.DummyCookieJar(),
@@ -103,12 +101,12 @@ class Fetcher:
                     return await self._follow(url, {k: v for k, v in conditional.items() if v})
             except TimeoutError:
                 raise Problem("timeout", f"{self.config.timeout:g}") from None
-            except aiohttp.ClientConnectorDNSError as exc:
+            except aiohttp.ClientConnectorError as exc:
                 if isinstance(exc.os_error, Refused):
                     raise _refusal(exc.os_error) from None
-                raise Problem("dns", host) from None
-            except aiohttp.ClientError as exc:
-                raise Problem("network", type(exc).__name__) from None
+                raise Problem("unreachable") from None
+            except aiohttp.ClientError:
+                raise Problem("network") from None
 
     async def _follow(self, url: str, headers: dict[str, str]) -> Fetched:
         if self._session is None:
@@ -142,6 +140,20 @@ class Fetcher:
             etag=resp.headers.get("ETag"),
             last_modified=resp.headers.get("Last-Modified"),
         )
+
+
+def connector(
+    policy: Policy, dns: AbstractResolver | None = None, limit: int = 8
+) -> aiohttp.TCPConnector:
+    """A connector whose every socket is made by the policy's guard: a literal address, a
+    resolved name and a redirect's target alike."""
+    return aiohttp.TCPConnector(
+        resolver=dns,
+        socket_factory=guarded_socket(policy),
+        limit=limit,
+        limit_per_host=0,  # per-host slots are the Fetcher's, taken before the timeout starts
+        ttl_dns_cache=60,
+    )
 
 
 def _checked(url: str, policy: Policy) -> tuple[str, int]:

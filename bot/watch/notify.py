@@ -3,7 +3,9 @@
 A notice is an alert of its own kind ("news", "source_failing") with no case attached (so it
 never counts in a case's /stats), one delivery per coordinator, written in the caller's
 transaction: the item and its notice commit together or not at all. The alert's dedupe key
-("watch:item:<id>") makes the database itself refuse a second notice of one item.
+("watch:item:<id>:<found at>") makes the database itself refuse a second notice of one item,
+and is never met again: SQLite reuses the id of a deleted row (an /unwatch deletes its
+items), but not with the same instant it was found at.
 
 Its buttons travel with it: `texts["_buttons"]` holds rows of (label template, callback
 data), and bot/delivery/message.py renders the labels in each reader's language.
@@ -63,7 +65,8 @@ def queue_news(
         )
         for lang in LANGUAGES
     }
-    return queue(session, NEWS, case, texts, news_buttons(item.id), f"watch:item:{item.id}", now)
+    key = f"watch:item:{item.id}:{item.found_at.timestamp():.6f}"
+    return queue(session, NEWS, case, texts, news_buttons(item.id), key, now)
 
 
 def queue_failing(session: Session, source: WatchSource, case: Case, now: datetime) -> Alert:

@@ -41,6 +41,10 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+# Entries taken from one check of a feed (a 60,000-item feed fits the size cap).
+MAX_ENTRIES = 200
+
+
 @dataclass(frozen=True)
 class Entry:
     key: str  # the hash of its guid, else its link, else its title and text: never its date
@@ -112,11 +116,14 @@ def _looks_like_html(fetched: Fetched) -> bool:
     return "html" in fetched.content_type or head.startswith((b"<!doctype html", b"<html"))
 
 
-def entries_of(parsed: Any) -> list[Entry]:
-    """Each entry once, in the feed's order."""
+def entries_of(parsed: Any, limit: int = MAX_ENTRIES) -> list[Entry]:
+    """Each entry once, in the feed's order, the first `limit` only: a feed lists its newest
+    first, and one check records at most that many items in one short transaction."""
     seen: set[str] = set()
     entries: list[Entry] = []
     for raw in parsed.get("entries", []):
+        if len(entries) >= limit:
+            break
         if not any(raw.get(name) for name in ("id", "link", "title", "summary")):
             continue  # what a broken feed leaves: an entry with nothing to know it by
         entry = _entry(raw)

@@ -22,6 +22,7 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import metrics
 from bot.config import Settings
 from bot.runtime import off_loop
 from bot.store.models import utcnow
@@ -192,7 +193,7 @@ class Watcher:
 
     async def check(self, fetcher: Fetcher, source: Due) -> Report:
         """Fetch one source and record the outcome; a bug is logged and backs the source off,
-        so it cannot stop the loop or come back at once (STYLE 9)."""
+        so it cannot stop the loop or come back at once: one bad source never stalls the rest."""
         try:
             fetched = await fetcher.fetch(source.url, source.etag, source.last_modified)
             report = await self._in_worker(self._record_fetched, source, fetched)
@@ -200,10 +201,11 @@ class Watcher:
             report = await self._in_worker(self._record_problem, source.id, problem)
         except Exception as exc:
             log.exception("watch: checking source %s raised", source.id)
-            problem = Problem("bug", type(exc).__name__)
-            report = await self._in_worker(self._record_problem, source.id, problem)
+            bug = Problem("bug", type(exc).__name__)
+            report = await self._in_worker(self._record_problem, source.id, bug)
         self.stats.checks += 1
         self.stats.outcomes[report.outcome] += 1
+        metrics.WATCH_CHECKS.labels(report.outcome).inc()
         return report
 
     def _record_fetched(self, source: Due, fetched: Fetched) -> Report:

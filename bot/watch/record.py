@@ -60,7 +60,7 @@ class Report:
     problem: str | None = None
 
 
-def _checked_sources() -> Select[tuple[int]]:
+def _checked_sources() -> Select[int]:
     """Sources that are checked at all: active, of a case still open."""
     return (
         select(WatchSource.id)

@@ -2,7 +2,7 @@
 actions: the round they answer, so a renewed call can be answered again
 
 Revision ID: 0008_case_rounds_sources
-Revises: 0005_watch
+Revises: 0006_safeguards
 Create Date: 2026-12-05 13:40:00
 
 Every existing case and action is in round 1. The unique rule on actions widens from
@@ -18,7 +18,7 @@ from alembic import op
 import bot.store.types
 
 revision: str = "0008_case_rounds_sources"
-down_revision: str | Sequence[str] | None = "0005_watch"
+down_revision: str | Sequence[str] | None = "0006_safeguards"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

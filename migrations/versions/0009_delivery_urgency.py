@@ -23,10 +23,10 @@ down_revision: str | Sequence[str] | None = "0008_case_rounds_sources"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-ALERT_WITHOUT_DEADLINE = "299999999999"  # urgency(ALERT, None)
+ALERT_WITHOUT_DEADLINE = "299999999999"  # urgency("new", None)
 OLD_KINDS = (
     *("new", "further_information", "deadline_reminder", "closed", "digest"),
-    *("deadline_passed", "stale", "news", "source_failing"),
+    *("deadline_passed", "stale", "news", "source_failing", "retention_notice"),
 )
 NEW_KINDS = (*OLD_KINDS, "delivery_paused", "delivery_resumed")
 

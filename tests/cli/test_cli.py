@@ -145,3 +145,18 @@ def test_bad_arguments_print_what_was_wrong_and_exit_non_zero(
     loaded: tuple[Uabot, list[str]], args: tuple[str, ...], expected: str
 ) -> None:
     assert expected in _refused(loaded[0](*args))
+
+
+def test_retention_run_reports_its_counts_and_a_dry_run_changes_nothing(
+    loaded: tuple[Uabot, list[str]], tmp_path: Path
+) -> None:
+    uabot = loaded[0].copy(tmp_path / "retention")
+    before = uabot.count("audit_events")
+    dry = uabot.ok("retention", "run", "--dry-run")
+    assert dry.strip() == (
+        "retention (dry run: nothing changed): 0 notice(s) to queue; restricted details to "
+        "erase in 0 case(s): 0 person(s), 0 field(s)"
+    )
+    assert uabot.count("audit_events") == before
+    real = uabot.ok("retention", "run")
+    assert real.startswith("retention: 0 notice(s) queued; restricted details erased in 0")

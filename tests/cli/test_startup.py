@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.botapi.local import run_server
 from bot.config import Settings
+from bot.sandbox.local import run_server
 from tests.conftest import TEST_KEY
 
 UABOT = Path(sys.executable).with_name("uabot")

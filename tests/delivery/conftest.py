@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.botapi.limits import LIMIT_MODES
-from bot.botapi.local import RunningServer, run_server
 from bot.delivery.limiter import Pacer
 from bot.delivery.outcomes import RetryPolicy
 from bot.delivery.sender import DeliveryConfig, Sender
 from bot.domain import cases, demo
 from bot.domain.staff import SYSTEM
+from bot.sandbox.limits import LIMIT_MODES
+from bot.sandbox.local import RunningServer, run_server
 from bot.store.models import Delivery, Subscriber
 
 TOKEN = "123456:TEST-token"
@@ -33,7 +33,7 @@ FAST_RETRIES = RetryPolicy(base=0.05, cap=0.5, deadline=600)
 
 @pytest.fixture(params=LIMIT_MODES)
 def server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
-    """The local server counting its limits either way (bot/botapi/limits.py)."""
+    """The local server counting its limits either way (bot/sandbox/limits.py)."""
     with run_server(seed=7, limit_mode=request.param) as running:
         yield running
 

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 import pytest
 from telegram.ext import ExtBot
 
-from bot.botapi.local import RunningServer
 from bot.delivery.limiter import (
     BROADCAST,
     CLIMB_AFTER,
@@ -22,6 +21,7 @@ from bot.delivery.limiter import (
     SharedRateLimiter,
     TokenBucket,
 )
+from bot.sandbox.local import RunningServer
 from tests.delivery.conftest import TOKEN
 
 STEP = 0.001  # the fake clock's tick: a sender that asks again a millisecond later

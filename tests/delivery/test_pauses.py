@@ -10,12 +10,12 @@ from datetime import timedelta
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import RunningServer
 from bot.delivery import pauses
 from bot.delivery.limiter import Pacer
 from bot.delivery.worker import Worker
 from bot.domain import demo, staff
 from bot.domain.staff import SYSTEM
+from bot.sandbox.local import RunningServer
 from bot.store.models import Alert, Delivery, DeliveryPause, Subscriber, utcnow
 from tests.delivery.conftest import bot_for, drain, fast_config, subscribe_and_publish
 

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import RunningServer
 from bot.delivery.limiter import Pacer
 from bot.delivery.sender import Sender
 from bot.domain import actions, cases, demo, subscriptions
 from bot.domain.staff import SYSTEM
+from bot.sandbox.local import RunningServer
 from bot.store.db import is_postgresql
 from bot.store.models import Delivery
 from tests.delivery.conftest import (

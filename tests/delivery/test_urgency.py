@@ -9,11 +9,11 @@ from datetime import timedelta
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import RunningServer
 from bot.delivery import outbox
 from bot.delivery.limiter import Pacer
 from bot.domain import cases, demo
 from bot.domain.staff import SYSTEM
+from bot.sandbox.local import RunningServer
 from bot.store.models import Alert, Case, Delivery, utcnow
 from bot.store.urgency import (
     ALERT,

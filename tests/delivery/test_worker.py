@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import RunningServer, run_server
 from bot.delivery.limiter import Pacer
 from bot.delivery.lock import make_lock
 from bot.delivery.worker import Worker
 from bot.domain import demo
+from bot.sandbox.local import RunningServer, run_server
 from tests.conftest import TEST_KEY
 from tests.delivery.conftest import (
     TOKEN,

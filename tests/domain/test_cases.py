@@ -263,8 +263,14 @@ def test_adding_a_target_with_an_unknown_role_is_refused(sessions: sessionmaker[
 
 @pytest.mark.parametrize(
     ("fields", "error"),
-    [({"country": "ZZ"}, InvalidCountry), ({"email": "not-an-address"}, InvalidValue)],
-    ids=["country", "email"],
+    [
+        ({"country": "ZZ"}, InvalidCountry),
+        ({"email": "not-an-address"}, InvalidValue),
+        ({"email": "pg@gov.kz\r\nBcc: leak@example.org"}, InvalidValue),
+        ({"email": "pg@gov.kz\nX-Injected: 1"}, InvalidValue),
+        ({"email": "pg@gov .kz"}, InvalidValue),
+    ],
+    ids=["country", "email", "email-crlf", "email-lf", "email-space"],
 )
 def test_adding_a_target_with_an_invalid_field_is_refused(
     sessions: sessionmaker[Session], fields: dict[str, object], error: type[Exception]
@@ -272,6 +278,15 @@ def test_adding_a_target_with_an_invalid_field_is_refused(
     with sessions.begin() as session:
         draft(session, REF, ready=False)
     refused(sessions, error, lambda s: cases.add_target(s, COORDINATOR, REF, target(**fields)))
+
+
+def test_a_targets_email_is_kept_as_the_validator_normalises_it(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        draft(session, REF, ready=False)
+        cases.add_target(session, COORDINATOR, REF, target(email=" Prosecutor@GOV.kz "))
+    assert _case(sessions).case_targets[0].target.email == "Prosecutor@gov.kz"
 
 
 def test_targets_keep_their_role_and_order(sessions: sessionmaker[Session]) -> None:

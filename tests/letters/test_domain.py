@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.domain import letters
 from bot.domain.cases import get_case
 from bot.domain.errors import DomainError, InvalidValue, NotAllowed, UnknownCase
-from bot.letters.errors import LetterInvalid
+from bot.letters.errors import LetterInvalid, LetterTooCostly
 from bot.store.models import AuditEvent, ModelLetter
 from tests.letters.conftest import COORDINATOR, PLAIN, REF, make_case
 
@@ -77,6 +77,25 @@ def test_a_body_that_does_not_render_with_the_public_context_is_refused(
     assert message.startswith(f"The kk letter for {REF} was not saved: ")
     assert "people_names" in message
     assert error.message("ru").startswith(f"Письмо для {REF} на языке kk не сохранено: ")
+
+
+def test_a_body_past_a_rendering_bound_is_refused_and_never_stored(
+    sessions: sessionmaker[Session], case_ref: str
+) -> None:
+    body = "{% for i in range(30000) %}{% for j in range(2000) %}{% endfor %}{% endfor %}"
+    error = _refused(sessions, LetterTooCostly, COORDINATOR, case_ref, "kk", body)
+    assert error.message("en") == (
+        f"The kk letter for {REF} was not saved: preparing it takes more than 200000 steps "
+        "(loops inside loops?). Make the text simpler and send it again."
+    )
+    assert error.message("ru") == (
+        f"Письмо для {REF} на языке kk не сохранено: для его подготовки нужно больше 200000 "
+        "шагов (циклы внутри циклов?). Упростите текст и отправьте его снова."
+    )
+    assert error.message("kk") == (
+        f"{REF} ісі бойынша kk тіліндегі хат сақталмады: оны дайындауға қажет қадамдар саны "
+        "200000 шегінен асады (цикл ішінде цикл бар ма?). Мәтінді жеңілдетіп, қайта жіберіңіз."
+    )
 
 
 def test_a_body_is_checked_even_before_the_case_has_targets(

@@ -16,13 +16,13 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import RunningServer, run_server
 from bot.delivery.limiter import Pacer
 from bot.delivery.sender import DeliveryConfig, Sender
 from bot.delivery.worker import make_bot
 from bot.domain import cases, staff, subscriptions
 from bot.domain.cases import PersonInput, TargetInput
 from bot.domain.staff import Actor
+from bot.sandbox.local import RunningServer, run_server
 from bot.schedule import Policy
 from bot.scheduler import Scheduler, beside
 from bot.store.models import Case, Delivery, Subscriber

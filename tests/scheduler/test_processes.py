@@ -17,10 +17,10 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import RunningServer
 from bot.delivery.limiter import Pacer
 from bot.delivery.sender import DeliveryConfig, Sender
 from bot.delivery.worker import make_bot
+from bot.sandbox.local import RunningServer
 from bot.scheduler import BATCH
 from bot.store.models import Alert, Delivery, Subscriber
 from tests.conftest import TEST_KEY

@@ -14,8 +14,8 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import logging_filters
-from bot.botapi.local import RunningServer, run_server
 from bot.domain import staff
+from bot.sandbox.local import RunningServer, run_server
 from bot.telegram.thread import BotThread
 from tests.live import live_application
 

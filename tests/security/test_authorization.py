@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import RunningServer
 from bot.domain import cases
 from bot.domain.errors import NotAllowed
+from bot.sandbox.local import RunningServer
 from bot.store.models import AuditEvent
 from bot.telegram.app import COMMANDS
 from bot.telegram.buttons import ROUTES
@@ -73,7 +73,7 @@ def bot(
     with sec.start_bot(server, sessions) as running:
         # One subscriber sends every staff request in a row, faster than a person would:
         # this test is about who may, not how fast (test_flood.py is about that).
-        running.application.bot_data["flood_guard"] = FloodGuard(burst=1e9)
+        running.application.bot_data.flood_guard = FloodGuard(burst=1e9)
         yield running
 
 
@@ -82,11 +82,10 @@ def test_every_staff_command_and_button_is_refused_audited_and_changes_nothing(
 ) -> None:
     subscriber = Chat(server.control, sec.SUBSCRIBER)
     [welcome] = subscriber.say("/start")
-    # A coordinator's real confirmation, in a group the subscriber is in too.
-    group_publish = server.control.send_text(
-        sec.COORDINATOR, f"/publish {DRAFT}", chat_id=GROUP, chat_type="group"
-    )
-    [confirm] = server.control.wait(GROUP, count=1, since=group_publish["message_id"])
+    # A coordinator's real confirmation (staff commands answer in a private chat only),
+    # its buttons pressed by the subscriber as if the message were in a group they share.
+    publish = server.control.send_text(sec.COORDINATOR, f"/publish {DRAFT}")
+    [confirm] = server.control.wait(sec.COORDINATOR, count=1, since=publish["message_id"])
     before = _snapshot(engine)
     expected: list[str] = []
 
@@ -97,7 +96,7 @@ def test_every_staff_command_and_button_is_refused_audited_and_changes_nothing(
         expected.append(f"refused.{name}")
     real = buttons(confirm).values()  # the coordinator's own tokens, pressed in the group
     presses = [(verb, welcome, f"{verb}:forged-1", None) for verb in STAFF_VERBS]
-    presses += [(data.split(":")[0], confirm, data, GROUP) for data in real]
+    presses += [(data.split(":")[0], confirm, data, sec.COORDINATOR) for data in real]
     for verb, message, data, chat in presses:
         where = chat or sec.SUBSCRIBER
         since = server.control.messages(where)[-1]["message_id"]

@@ -27,7 +27,6 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import ControlClient, RunningServer
 from bot.cli import main
 from bot.config import Settings
 from bot.domain import cases, demo
@@ -35,6 +34,7 @@ from bot.domain.cases import PersonInput
 from bot.domain.demo import DEMO_TARGETS, SEED_CASES
 from bot.domain.staff import SYSTEM
 from bot.letters import export, service
+from bot.sandbox.local import ControlClient, RunningServer
 from bot.scheduler import Scheduler
 from bot.store.models import Action, Alert, Delivery, Person, Subscriber, utcnow
 from bot.telegram.thread import BotThread
@@ -243,6 +243,7 @@ def _run_flow(
         *_group(control, sec.ADMIN, f"/audit {refs[0]}"),
     ]
     _group(control, sec.COORDINATOR, f"/case {refs[0]}")  # staff, but not in private
+    errors += _seized_phone_paths(control, coordinator, admin, sweep, canaries, refs)
     errors += _failing_handler(engine, followers[READER], refs[0])
 
     reader = followers[READER]
@@ -252,6 +253,32 @@ def _run_flow(
     reader.press(shown, button_data(shown, "letter:"), expect=4)
     reader.press(shown, button_data(shown, "acted:"))
     reader.say(f"/letter {refs[1]} ru", expect=4)
+    return errors
+
+
+def _seized_phone_paths(
+    control: ControlClient,
+    coordinator: Chat,
+    admin: Chat,
+    sweep: Sweep,
+    canaries: Canaries,
+    refs: list[str],
+) -> list[dict[str, Any]]:
+    """A reveal PIN, a wrong one, a reveal with it; a lockdown and what it stops; staff
+    commands in a group: the error replies."""
+    coordinator.say("/pin 48151")
+    errors = coordinator.say(f"/person {refs[3]} 1")  # the PIN is asked
+    errors += coordinator.say(f"/person {refs[3]} 1 00000")  # a wrong one
+    revealed = coordinator.say(f"/person {refs[3]} 1 48151")
+    sweep.allow(sec.COORDINATOR, revealed, canaries.of_person(refs[3], 1))
+    admin.say("/lockdown")
+    errors += coordinator.say(f"/person {refs[3]} 1 48151")
+    errors += coordinator.say(f"/letters_zip {refs[0]}")
+    errors += admin.say(f"/grant {sec.COORDINATOR} admin")
+    admin.say("/lockdown off")
+    errors += _group(control, sec.COORDINATOR, f"/stats {refs[0]}")
+    errors += _group(control, sec.COORDINATOR, f"/watch {refs[0]}")
+    errors += _group(control, sec.COORDINATOR, f"/case {refs[0].lower().replace('0', 'o')}")
     return errors
 
 

@@ -10,11 +10,11 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import RunningServer
 from bot.cli import main
 from bot.config import Settings
 from bot.domain import actions, audit, cases, subscriptions
 from bot.domain.staff import SYSTEM, Actor
+from bot.sandbox.local import RunningServer
 from bot.store.models import Action, AuditEvent, Case, Delivery, Scope
 from bot.telegram.thread import BotThread
 from tests.conftest import TEST_KEY

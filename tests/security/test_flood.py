@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import RunningServer
 from bot.domain import demo
+from bot.sandbox.local import RunningServer
 from bot.telegram.flood import BURST, FloodGuard, Verdict
 from bot.telegram.thread import BotThread
 from bot.texts import render
@@ -107,7 +107,7 @@ def test_fifty_commands_in_a_second_are_slowed_with_one_polite_reply(
     # The guard's clock stands still while the flood arrives, so the fifty come "within a
     # second" however slowly this machine injects them; then it moves half a second on.
     clock = [0.0]
-    bot.application.bot_data["flood_guard"] = FloodGuard(clock=lambda: clock[0])
+    bot.application.bot_data.flood_guard = FloodGuard(clock=lambda: clock[0])
     other = Chat(server.control, OTHER)
     baseline = statistics.median(_latency(other) for _ in range(5))
     latency, flooder = _flood(server, other)
@@ -120,7 +120,7 @@ def test_fifty_commands_in_a_second_are_slowed_with_one_polite_reply(
     assert "urgent actions" in Chat(server.control, FLOODER).text("/cases")
 
     # The same flood with no guard (a bucket nobody can empty), for comparison.
-    bot.application.bot_data["flood_guard"] = FloodGuard(burst=1e9)
+    bot.application.bot_data.flood_guard = FloodGuard(burst=1e9)
     unguarded, flooded = _flood(server, other)
     assert len(flooded) == 50 and polite not in flooded
     print(

@@ -27,9 +27,9 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import ControlClient, RunningServer
 from bot.domain import cases, demo
 from bot.domain.staff import SYSTEM
+from bot.sandbox.local import ControlClient, RunningServer
 from bot.store.models import Alert, AuditEvent, Case, CaseEvent, Delivery, Person
 from bot.telegram.app import COMMANDS
 from bot.telegram.buttons import ROUTES
@@ -145,15 +145,22 @@ class Fuzzer:
 
     def settle(self, user_id: int, lang: str | None, who: str) -> None:
         """/help from the same user, and wait for its answer: updates are handled in order,
-        so everything sent before has been handled (or has failed) by then."""
-        # Any language: a /start or a button may have set the chat's own.
+        so everything sent before has been handled (or has failed) by then — but for the
+        letter commands (bot/telegram/app.py OFF_LOOP), which do not hold up the updates
+        after them: their answer may come after the /help's."""
+        # Any language: a /start or a button may have set the chat's own. A staff member's
+        # own /panic suspends their role: from then on they read the subscribers' help.
         staff = None if who == "subscriber" else who
-        expected = {render("bot/help.html", code, staff=staff) for code in LANGUAGES}
+        expected = {
+            render("bot/help.html", code, staff=role)
+            for code in LANGUAGES
+            for role in {staff, None}
+        }
         sent = self.control.send_text(user_id, "/help", language_code=lang)
         have = 1
         while True:
             replies = self.control.wait(user_id, count=have, since=sent["message_id"], timeout=15)
-            if replies[-1]["text"] in expected:
+            if any(reply["text"] in expected for reply in replies):
                 return
             have = len(replies) + 1
 

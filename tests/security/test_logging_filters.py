@@ -5,6 +5,7 @@ libraries whose messages describe the failure rather than the data."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -148,3 +149,20 @@ def test_runtime_installs_the_redactor_on_every_root_handler(
         assert handler.lines and all(TOKEN not in line for line in handler.lines)
     finally:
         root.removeHandler(handler)
+
+
+def test_user_and_chat_ids_become_one_keyed_hash_at_every_level(capture: Capture) -> None:
+    user, group = 4242000175, -1001234567890
+    _log().debug("update from %s in chat %d", user, group)
+    _log().info(f"user {user} stopped; chat {group}")
+    _log().warning("retry for %s", str(user))
+    assert not any(str(user) in line or str(group)[1:] in line for line in capture.lines)
+    hashes = [re.findall(r"id#[0-9a-f]{10}", line) for line in capture.lines]
+    assert hashes[0] == hashes[1] and hashes[0][0] == hashes[2][0]  # followable, line to line
+    assert len(set(hashes[0])) == 2  # and two ids stay two
+
+
+def test_small_numbers_stay_as_they_are(capture: Capture) -> None:
+    _log().info("sent %d messages in %s s to port 8080 (HTTP 429)", 12, "0.75")
+    [line] = capture.lines
+    assert line.endswith(": sent 12 messages in 0.75 s to port 8080 (HTTP 429)")

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import RunningServer
 from bot.domain import cases
 from bot.domain.errors import NotAllowed, UnknownPerson
 from bot.domain.reveal import PrivateOnly, audit_trail, reveal_person
+from bot.sandbox.local import RunningServer
 from bot.store.models import AuditEvent, Person
 from bot.telegram.thread import BotThread
 from tests.domain.factories import ADMIN, COORDINATOR, PLAIN, draft, person, refused

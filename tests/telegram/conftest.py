@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import RunningServer, run_server
 from bot.domain import cases, demo, staff
 from bot.domain.cases import PersonInput, TargetInput
+from bot.sandbox.local import RunningServer, run_server
 from bot.telegram.app import build_application
 from bot.telegram.thread import BotThread
 from tests.clock import ahead

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.botapi.local import ControlClient
+from bot.sandbox.local import ControlClient
 
 
 @dataclass

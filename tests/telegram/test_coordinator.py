@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import RunningServer
 from bot.domain import cases, staff
+from bot.sandbox.local import RunningServer
 from bot.store.models import Alert, AuditEvent, Case, Delivery, Staff, utcnow
 from bot.telegram.thread import BotThread
 from tests.clock import day, typed_deadline
@@ -200,7 +200,7 @@ def test_a_confirmation_older_than_an_hour_sends_nothing(
     with sessions.begin() as session:
         cases.publish(session, staff.SYSTEM, "KZ-2026-002")
     [preview] = coordinator.say("/update KZ-2026-002 Said an hour ago")
-    services = bot.application.bot_data["services"]
+    services = bot.application.bot_data.services
     services.clock = lambda: utcnow() + timedelta(hours=1, minutes=1)
     [answer] = coordinator.press(preview, button_data(preview, "ok:"))
     assert "no longer stands" in answer["text"]
@@ -214,7 +214,7 @@ def test_a_fresh_confirmation_still_sends(
     with sessions.begin() as session:
         cases.publish(session, staff.SYSTEM, "KZ-2026-002")
     [preview] = coordinator.say("/update KZ-2026-002 Said 59 minutes ago")
-    services = bot.application.bot_data["services"]
+    services = bot.application.bot_data.services
     services.clock = lambda: utcnow() + timedelta(minutes=59)
     coordinator.press_edit(preview, button_data(preview, "ok:"))
     [sent] = _further_information(sessions)

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import RunningServer, WaitTimedOut
 from bot.domain import staff
+from bot.sandbox.local import RunningServer, WaitTimedOut
 from bot.telegram.thread import BotThread
 from tests.clock import typed_deadline
 from tests.live import live_application

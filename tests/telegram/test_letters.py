@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config import get_settings
 from bot.domain import cases, staff
 from bot.store.models import ModelLetter
-from tests.telegram.harness import Chat, button_data
+from tests.telegram.conftest import COORDINATOR
+from tests.telegram.harness import Chat, as_seen, button_data, buttons
 
 
 def _publish(sessions: sessionmaker[Session], ref: str = "KZ-2026-001") -> None:
@@ -69,3 +73,44 @@ def test_letters_zip_gives_coordinators_every_letter(coordinator: Chat, server) 
     data = server.control.document(message["document"]["file_id"])
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert any(n.endswith(".pdf") for n in names) and any(n.endswith(".eml") for n in names)
+
+
+NESTED_LOOPS = "{% for i in range(30000) %}{% for j in range(2000) %}{% endfor %}{% endfor %}"
+
+
+def test_a_hostile_body_is_refused_at_preview_and_never_stored(
+    coordinator: Chat, sessions: sessionmaker[Session]
+) -> None:
+    coordinator.language = "ru"
+    [refused] = coordinator.say(f"/letter_set KZ-2026-001 en\n{NESTED_LOOPS}")
+    assert "не сохранено: для его подготовки нужно больше 200000 шагов" in refused["text"]
+    assert not buttons(refused)  # nothing to confirm
+    with sessions() as session:
+        assert session.scalar(select(ModelLetter)) is None
+
+
+@pytest.fixture
+def slow_bound(monkeypatch: pytest.MonkeyPatch) -> Iterator[float]:
+    """Bodies stopped only by time, after 5 s: long enough to ask for /help meanwhile."""
+    monkeypatch.setenv("LETTER_RENDER_SECONDS", "5")
+    monkeypatch.setenv("LETTER_RENDER_STEPS", str(10**12))
+    get_settings.cache_clear()
+    yield 5.0
+    get_settings.cache_clear()
+
+
+def test_help_is_answered_while_a_hostile_body_renders(
+    slow_bound: float, coordinator: Chat, chat: Chat, sessions: sessionmaker[Session], server
+) -> None:
+    sent = server.control.send_text(COORDINATOR, f"/letter_set KZ-2026-001 en\n{NESTED_LOOPS}")
+    help_ = chat.text("/help", timeout=slow_bound)
+    assert "/cases" in help_
+    # /help came back while the body was still rendering: its refusal has not come yet.
+    assert server.control.messages(COORDINATOR)[-1]["message_id"] == sent["message_id"]
+    [refused] = [
+        as_seen(m)
+        for m in server.control.wait(COORDINATOR, count=1, timeout=60, since=sent["message_id"])
+    ]
+    assert "preparing it took longer than 5 seconds" in refused["text"]
+    with sessions() as session:
+        assert session.scalar(select(ModelLetter)) is None

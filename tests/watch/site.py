@@ -136,7 +136,8 @@ def rss(*items: tuple[str, str, str], title: str = "Test feed") -> str:
 
 
 class Dns(AbstractResolver):
-    """The DNS answers: the one thing outside the machine, so the one thing stood in for."""
+    """The DNS answers: the one thing outside the machine, so the one thing stood in for.
+    No addresses: the name does not exist."""
 
     def __init__(self, *addresses: str) -> None:
         self.addresses = addresses
@@ -144,6 +145,8 @@ class Dns(AbstractResolver):
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
+        if not self.addresses:  # as aiohttp's resolvers tell a name that does not exist
+            raise OSError(socket.EAI_NONAME, "Name or service not known")
         return [
             ResolveResult(hostname=host, host=a, port=port, family=family, proto=0, flags=0)
             for a in self.addresses
@@ -151,3 +154,41 @@ class Dns(AbstractResolver):
 
     async def close(self) -> None:
         pass
+
+
+class Listener:
+    """A TCP port on loopback that only counts who connected: what must never be reached.
+
+    Nothing accepts while the test runs: the kernel completes a connection to a listening
+    socket by itself, and `connections()` takes every completed one from the backlog, so a
+    connection that was made is counted however fast or slow the machine is."""
+
+    def __init__(self) -> None:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(64)
+        self._socket.setblocking(False)
+        self.port: int = self._socket.getsockname()[1]
+        self._count = 0
+
+    def connections(self) -> int:
+        while True:
+            try:
+                conn, _ = self._socket.accept()
+            except BlockingIOError:
+                return self._count
+            self._count += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._socket.close()
+
+
+@contextlib.contextmanager
+def listen_on_loopback() -> Iterator[Listener]:
+    """A listener on 127.0.0.1 (a free port), for the block."""
+    listener = Listener()
+    try:
+        yield listener
+    finally:
+        listener.close()

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import RunningServer, run_server
 from bot.config import get_settings
 from bot.delivery.limiter import Pacer, SharedRateLimiter
 from bot.delivery.sender import DeliveryConfig
 from bot.delivery.worker import Worker, make_bot
 from bot.domain import cases, demo, staff, subscriptions
+from bot.sandbox.local import RunningServer, run_server
 from bot.store.models import Alert, WatchItem, WatchSource, utcnow
 from bot.telegram.app import build_application
 from bot.telegram.thread import BotThread
@@ -92,10 +92,18 @@ def _check(sessions: sessionmaker[Session], site: Site) -> None:
     asyncio.run(Watcher(sessions, watch_config(site)).check_once())
 
 
+NOT_PUBLIC = "refused: not a public address"
 REFUSED = (
-    ("http://169.254.169.254/latest/meta-data/", "link-local address"),
-    ("http://10.0.0.1/feed.xml", "private network address"),
-    ("http://127.0.0.1:5432/", "loopback address"),
+    ("http://169.254.169.254/latest/meta-data/", NOT_PUBLIC),
+    ("http://10.0.0.1/feed.xml", NOT_PUBLIC),
+    ("http://127.0.0.1:5432/", NOT_PUBLIC),
+    ("http://127。0。0。1:5432/internal-admin", NOT_PUBLIC),
+    ("http://１２７.０.０.１/", NOT_PUBLIC),
+    ("http://①②⑦.0.0.1/", NOT_PUBLIC),
+    ("http://０.０.０.０/", NOT_PUBLIC),
+    ("http://127．0．0．1/", NOT_PUBLIC),
+    ("http://１６９.２５４.１６９.２５４/latest/meta-data/", NOT_PUBLIC),
+    ("http://①⓪.0.0.1/", NOT_PUBLIC),
     ("file:///etc/passwd", "only http:// and https://"),
 )
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import RunningServer, run_server
 from bot.config import load_settings
 from bot.domain import demo, staff
+from bot.sandbox.local import RunningServer, run_server
 from bot.store.models import WatchSource
 from bot.watch.poller import WatchConfig, Watcher, policy_of
 from tests.watch.conftest import COORDINATOR, notices

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.watch.fetch import Fetched
-from bot.watch.parse import Page, parse
+from bot.watch.parse import MAX_ENTRIES, Page, parse
 from bot.watch.problems import Problem
 from tests.watch.site import rss
 
@@ -105,3 +105,11 @@ def test_markup_and_scripts_in_an_entry_become_plain_text_and_links_absolute() -
         "Agadil appeal",
         "https://news.example.org/2026/appeal",
     )
+
+
+def test_one_check_takes_the_first_entries_of_a_huge_feed_only() -> None:
+    items = [(f"g{i}", f"Item {i}", "Mon, 23 Nov 2026 09:00:00 GMT") for i in range(1000)]
+    kind, entries = parse(None, _fetched(rss(*items)))
+    assert kind == "feed" and isinstance(entries, list)
+    assert len(entries) == MAX_ENTRIES
+    assert [e.title for e in entries[:2]] == ["Item 0", "Item 1"]  # the feed's newest first

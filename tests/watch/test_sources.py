@@ -51,7 +51,9 @@ def test_refusals_write_nothing(sessions: sessionmaker[Session], case: str) -> N
             sources.add_source(session, subscriber, REF, "https://e.org/", policy=OPEN, now=NOW)
         with pytest.raises(UnsafeUrl) as unsafe:
             _add(session, "http://169.254.169.254/latest/meta-data/")
-        assert "link-local address" in unsafe.value.message("en")
+        assert unsafe.value.message("en") == (
+            "This address cannot be watched: refused: not a public address."
+        )
         with pytest.raises(BadKeywords):
             _add(session, "https://e.org/", ["x"])
         with pytest.raises(UnknownSource):

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.botapi.local import RunningServer, run_server
 from bot.cli.run import grant_demo_staff
 from bot.domain import cases, demo, staff
+from bot.sandbox.local import RunningServer, run_server
 from bot.telegram.thread import BotThread
 from tests.live import live_application
 

@@ -9,11 +9,12 @@ expired; a superseded, revoked or old one is told nothing was sent).
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup
 
-from bot.domain import actions, alerts, cases, staff
+from bot.domain import actions, alerts, cases, safeguards, staff
 from bot.domain.cases import PersonInput, TargetInput
 from bot.domain.letters import set_letter
 from bot.domain.reveal import PrivateOnly, audit_trail
@@ -116,7 +117,9 @@ def status(ctx: Ctx) -> Reply:
 
 def ask_confirmation(ctx: Ctx, request: dict[str, Any], alert_html: str) -> Reply:
     grant = staff.grant_stamp(ctx.session, ctx.user_id)
-    token = confirmations.offer(ctx.user_data, request, grant, ctx.now)
+    # A lockdown begun after this kills it (bot/domain/safeguards.confirmation_alive).
+    asked = {**request, "asked_at": ctx.now.isoformat()}
+    token = confirmations.offer(ctx.user_data, asked, grant, ctx.now)
     return Reply.page(
         "bot/confirm.html",
         ctx.lang,
@@ -181,6 +184,12 @@ def close(ctx: Ctx) -> Reply:
 
 def confirm(ctx: Ctx) -> Reply:
     request = _take_pending(ctx)
+    safeguards.check_open(ctx.session, "confirm")
+    asked_at = request.get("asked_at")
+    if asked_at is None or not safeguards.confirmation_alive(
+        ctx.session, datetime.fromisoformat(asked_at)
+    ):
+        raise ExpiredButton
     ref = request["ref"]
     if request["op"] == "letter_set":
         set_letter(ctx.session, ctx.actor, ref, request["lang"], request["text"], on=ctx.now.date())
@@ -252,6 +261,7 @@ def _user_id(ctx: Ctx, command: str) -> int:
 
 
 def grant(ctx: Ctx) -> Reply:
+    safeguards.check_open(ctx.session, "grant")
     user_id = _user_id(ctx, "grant")
     if len(ctx.args) != 2:
         raise Usage("grant")
@@ -261,6 +271,7 @@ def grant(ctx: Ctx) -> Reply:
 
 
 def revoke(ctx: Ctx) -> Reply:
+    safeguards.check_open(ctx.session, "revoke")
     user_id = _user_id(ctx, "revoke")
     removed = staff.revoke(ctx.session, ctx.actor, user_id)
     reply = Reply.page("bot/revoked.html", ctx.lang, user_id=user_id, removed=removed)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain import actions, cases, subscriptions
+from bot.domain import actions, cases, safeguards, subscriptions
 from bot.languages import LANGUAGES
 from bot.letters import service
 from bot.letters.errors import LetterUnavailable
@@ -68,6 +68,7 @@ def letter_set(ctx: Ctx) -> Reply:
 def letters_zip(ctx: Ctx) -> Reply:
     if len(ctx.args) != 1:
         raise Usage("letters_zip")
+    safeguards.check_open(ctx.session, "letters_zip")
     case = cases.get_case(ctx.session, ctx.args[0])
     return Reply(
         "", document=(f"{case.ref}-letters.zip", service.export_zip(ctx.session, case.ref))

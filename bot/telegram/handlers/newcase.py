@@ -16,7 +16,6 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     ConversationHandler,
     MessageHandler,
     filters,
@@ -31,6 +30,7 @@ from bot.domain.vocab import country_timezone, normalise_country
 from bot.languages import LANGUAGES
 from bot.runtime import off_loop
 from bot.store.models import PERSON_STATUSES, TARGET_ROLES
+from bot.telegram.context import Context
 from bot.telegram.dispatch import (
     Ctx,
     Usage,
@@ -201,7 +201,7 @@ def cancel(ctx: Ctx) -> tuple[Reply, int]:
 def _step(fn: Step, state: int | None):
     """Run a step through the dispatcher; a Reask or domain error keeps the current state."""
 
-    async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    async def callback(update: Update, context: Context) -> int | None:
         message = update.effective_message
         if message is None:
             return None
@@ -235,10 +235,10 @@ def _step(fn: Step, state: int | None):
     return callback
 
 
-def build_conversation() -> ConversationHandler[ContextTypes.DEFAULT_TYPE]:
+def build_conversation() -> ConversationHandler[Context]:
     text = filters.TEXT & ~filters.COMMAND
     done = filters.Regex(r"^/done\b")
-    states: dict[object, list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, Any]]] = {
+    states: dict[object, list[BaseHandler[Update, Context, Any]]] = {
         TITLE: [MessageHandler(text, _step(got_title, TITLE))],
         COUNTRY: [MessageHandler(text, _step(got_country, COUNTRY))],
         SUMMARY: [MessageHandler(text, _step(got_summary, SUMMARY))],
@@ -259,8 +259,8 @@ def build_conversation() -> ConversationHandler[ContextTypes.DEFAULT_TYPE]:
 
 
 def _conversation(
-    states: dict[object, list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, Any]]],
-) -> ConversationHandler[ContextTypes.DEFAULT_TYPE]:
+    states: dict[object, list[BaseHandler[Update, Context, Any]]],
+) -> ConversationHandler[Context]:
     return ConversationHandler(
         entry_points=[CommandHandler("newcase", _step(begin, None))],
         states=states,

@@ -112,7 +112,7 @@ def _save(ctx: Ctx, ref: str, position: int, field: str, value: str) -> Reply:
         restricted=restricted,
     )
     # The value sits in the coordinator's own message: gone once it is stored encrypted.
-    return replace(reply, delete_incoming=restricted)
+    return replace(reply, delete_asked=restricted)
 
 
 def _parse(field: str, value: str) -> object:

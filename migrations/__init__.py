@@ -1,0 +1,1 @@
+"""Not code: marks this directory as the package `bot.migrations` (bot/resources.py)."""
