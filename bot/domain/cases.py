@@ -350,6 +350,67 @@ def _check_person_changes(changes: dict[str, object]) -> dict[str, object]:
     return changes
 
 
+CASE_EDITABLE = (
+    "title",
+    "summary",
+    "background",
+    "themes",
+    "languages",
+    "source_ref",
+    "source_url",
+    "internal_index",
+    "internal_notes",
+)
+_CASE_LIMITS = {
+    "title": 200,
+    "summary": 3000,
+    "background": 6000,
+    "source_ref": 64,
+    "source_url": 500,
+    "internal_index": 64,
+    "internal_notes": 3000,
+}
+
+
+def _check_case_change(field: str, value: str) -> object:
+    if field not in CASE_EDITABLE:
+        raise InvalidValue(field=field[:32], limit=0, allowed=CASE_EDITABLE)
+    if field == "themes":
+        return _check_themes(value.replace(",", " ").split())
+    if field == "languages":
+        return _check_languages(value.replace(",", " ").split())
+    text = _check_text(field, value, _CASE_LIMITS[field])
+    if field == "source_url" and not text.lower().startswith(("https://", "http://")):
+        raise InvalidValue(field=field, limit=_CASE_LIMITS[field])
+    return text
+
+
+def edit_case(session: Session, actor: Actor, ref: str, field: str, value: str) -> Case:
+    """Change one field of a case (a draft or an active one); audited, internal fields as
+    'changed' only."""
+    require(actor, "coordinator", "editcase")
+    case = get_case(session, ref, whole=False)
+    if case.status == "closed":
+        raise CaseClosed(ref=case.ref)
+    checked = _check_case_change(field, value)
+    before = {field: getattr(case, field)}
+    setattr(case, field, checked)
+    case.updated_by = actor.user_id
+    hidden = ("internal_notes",)
+    old, new = audit.changes(before, {field: checked}, hidden)
+    audit.record(
+        session,
+        actor,
+        "case.edit",
+        case_ref=case.ref,
+        entity="case",
+        entity_id=case.id,
+        before=old,
+        after=new,
+    )
+    return case
+
+
 def edit_person(
     session: Session, actor: Actor, ref: str, position: int, **changes: object
 ) -> Person:

@@ -16,7 +16,7 @@ from bot.telegram.dispatch import (
     services_of,
     user_data_of,
 )
-from bot.telegram.handlers import coordinator, letters, people, subscriber, watch
+from bot.telegram.handlers import case_edit, coordinator, letters, people, subscriber, watch
 
 # verb → (role needed, handler)
 ROUTES: dict[str, tuple[str | None, Handler]] = {
@@ -33,6 +33,7 @@ ROUTES: dict[str, tuple[str | None, Handler]] = {
     "ok": ("coordinator", coordinator.confirm),
     "no": ("coordinator", coordinator.cancel),
     "ef": ("coordinator", people.button_field),
+    "ec": ("coordinator", case_edit.button_field),
     "ep": ("coordinator", people.button_pick),
     # news from a watched source (bot/watch): draft further information, not relevant, mute
     "wd": ("coordinator", watch.button_draft),

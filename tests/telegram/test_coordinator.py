@@ -293,3 +293,40 @@ def test_the_same_update_again_within_half_an_hour_is_flagged_before_confirming(
     assert "Hearing moved to Monday." in preview["text"] and button_data(preview, "ok:")
     [other] = coordinator.say("/update KZ-2026-002 Hearing moved to Tuesday.")
     assert "went out" not in other["text"]
+
+
+def test_every_case_field_is_edited_from_the_phone_and_the_source_action_shows(
+    coordinator: Chat, chat: Chat, sessions: sessionmaker[Session]
+) -> None:
+    [fields] = coordinator.say("/editcase KZ-2026-002")
+    assert "tap a field" in fields["text"]
+    form = coordinator.press(fields, "ec:KZ-2026-002:themes")[0]["text"]
+    assert "/editcase KZ-2026-002 themes" in form and "detention" in form
+    saved = coordinator.text("/editcase KZ-2026-002 source_ref UA 123/26")
+    assert "Saved for KZ-2026-002" in saved and "UA 123/26" in saved
+    coordinator.say("/editcase KZ-2026-002 source_url https://www.amnesty.org/en/documents/")
+    assert "not valid" in coordinator.text("/editcase KZ-2026-002 source_url ftp://x")
+    assert "Saved" in coordinator.text("/editcase KZ-2026-002 themes detention, torture")
+    secret = coordinator.text("/editcase KZ-2026-002 internal_notes INTERNAL-lawyer-is-Ivanov")
+    assert "Saved" in secret and "INTERNAL-lawyer-is-Ivanov" not in secret
+    with sessions.begin() as session:
+        case = cases.get_case(session, "KZ-2026-002")
+        assert case.themes == ["detention", "torture"]
+        assert case.internal_notes == "INTERNAL-lawyer-is-Ivanov"
+        cases.publish(session, staff.SYSTEM, "KZ-2026-002")
+    card = chat.text("/case KZ-2026-002")
+    assert "Relays urgent action UA 123/26: https://www.amnesty.org/en/documents/" in card
+    assert "Issued " in card and "INTERNAL" not in card
+
+
+def test_closed_lists_the_cases_that_have_ended(
+    coordinator: Chat, sessions: sessionmaker[Session]
+) -> None:
+    assert "No case has ended yet." in coordinator.text("/closed")
+    with sessions.begin() as session:
+        cases.publish(session, staff.SYSTEM, "KZ-2026-003")
+        cases.close(session, staff.SYSTEM, "KZ-2026-003", "released", "Freed today.")
+    [listing] = coordinator.say("/closed")
+    assert "1 case has ended" in listing["text"] and "KZ-2026-003" in listing["text"]
+    [card] = coordinator.press(listing, button_data(listing, "case:KZ-2026-003"))
+    assert "This urgent action has ended" in card["text"]
