@@ -34,6 +34,8 @@ ROUTES: dict[str, tuple[str | None, Handler]] = {
     "no": ("coordinator", coordinator.cancel),
     "ef": ("coordinator", people.button_field),
     "ec": ("coordinator", case_edit.button_field),
+    "co": ("coordinator", coordinator.button_outcome),
+    "gr": ("admin", coordinator.button_role),
     "ep": ("coordinator", people.button_pick),
     # news from a watched source (bot/watch): draft further information, not relevant, mute
     "wd": ("coordinator", watch.button_draft),

@@ -330,3 +330,22 @@ def test_closed_lists_the_cases_that_have_ended(
     assert "1 case has ended" in listing["text"] and "KZ-2026-003" in listing["text"]
     [card] = coordinator.press(listing, button_data(listing, "case:KZ-2026-003"))
     assert "This urgent action has ended" in card["text"]
+
+
+def test_outcomes_and_roles_are_picked_from_buttons_in_the_readers_language(
+    coordinator: Chat, admin: Chat, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        cases.publish(session, staff.SYSTEM, "KZ-2026-002")
+    coordinator.language = "ru"
+    [question] = coordinator.say("/close KZ-2026-002")
+    assert "Выберите итог" in question["text"]
+    labels = [b["text"] for row in question["reply_markup"]["inline_keyboard"] for b in row]
+    assert len(labels) == 5 and all("_" not in label for label in labels)  # no raw keywords
+    form = coordinator.press_edit(question, "co:KZ-2026-002:released")
+    assert "/close KZ-2026-002 released" in form["text"]
+    [roles] = admin.say("/grant 555")
+    granted = admin.press_edit(roles, "gr:555:coordinator")
+    assert "User 555 is now a coordinator" in granted["text"]
+    with sessions() as session:
+        assert session.get(Staff, 555) is not None
