@@ -34,6 +34,7 @@ from bot.domain.errors import (
     UnknownPerson,
     UnknownRole,
     UnknownStatus,
+    UnknownTarget,
     UnknownTheme,
 )
 from bot.domain.staff import Actor, require
@@ -476,6 +477,65 @@ def checked_email(address: str) -> str:
         return validate_email(address.strip(), check_deliverability=False).normalized
     except EmailNotValidError:
         raise InvalidValue(field="email", limit=254) from None
+
+
+TARGET_EDITABLE = (
+    "title",
+    "name",
+    "institution",
+    "address",
+    "email",
+    "salutation",
+    "language",
+    "role",
+)
+_TARGET_LIMITS = {"title": 200, "name": 200, "institution": 300, "address": 1000, "salutation": 200}
+
+
+def get_target(case: Case, position: int) -> CaseTarget:
+    for link in case.case_targets:
+        if link.position == position:
+            return link
+    raise UnknownTarget(ref=case.ref, position=position, count=len(case.case_targets))
+
+
+def edit_target(
+    session: Session, actor: Actor, ref: str, position: int, field: str, value: str
+) -> CaseTarget:
+    """Change one field of a case's target (its role on this case, or the addressee)."""
+    require(actor, "coordinator", "edittarget")
+    case = get_case(session, ref)
+    if case.status == "closed":
+        raise CaseClosed(ref=case.ref)
+    link = get_target(case, position)
+    checked: object
+    if field == "role":
+        checked = value.strip().lower()
+        if checked not in TARGET_ROLES:
+            raise UnknownRole(role=str(checked)[:16], roles=TARGET_ROLES)
+        entity: object = link
+    elif field == "email":
+        checked, entity = checked_email(value), link.target
+    elif field == "language":
+        checked, entity = _check_languages([value])[0], link.target
+    elif field in _TARGET_LIMITS:
+        checked, entity = _check_text(field, value, _TARGET_LIMITS[field]), link.target
+    else:
+        raise InvalidValue(field=field[:32], limit=0, allowed=TARGET_EDITABLE)
+    before = {field: getattr(entity, field)}
+    setattr(entity, field, checked)
+    old, new = audit.changes(before, {field: checked})
+    audit.record(
+        session,
+        actor,
+        "target.edit",
+        case_ref=case.ref,
+        entity="target",
+        entity_id=link.target.id,
+        before=old,
+        after=new,
+    )
+    return link
 
 
 def add_target(session: Session, actor: Actor, ref: str, target: TargetInput) -> CaseTarget:

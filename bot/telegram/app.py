@@ -72,6 +72,7 @@ COMMANDS: dict[str, tuple[str | None, Handler]] = {
     "drafts": ("coordinator", co.drafts),
     "closed": ("coordinator", case_edit.closed),
     "editcase": ("coordinator", case_edit.edit_case),
+    "edittarget": ("coordinator", case_edit.edit_target),
     "renew": ("coordinator", co.renew),
     "editperson": ("coordinator", people.edit_person),
     "audit": ("admin", co.audit_log),

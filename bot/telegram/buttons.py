@@ -34,6 +34,8 @@ ROUTES: dict[str, tuple[str | None, Handler]] = {
     "no": ("coordinator", coordinator.cancel),
     "ef": ("coordinator", people.button_field),
     "ec": ("coordinator", case_edit.button_field),
+    "et": ("coordinator", case_edit.button_target_field),
+    "tr": ("coordinator", case_edit.button_target_role),
     "co": ("coordinator", coordinator.button_outcome),
     "gr": ("admin", coordinator.button_role),
     "ep": ("coordinator", people.button_pick),

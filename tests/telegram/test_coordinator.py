@@ -349,3 +349,20 @@ def test_outcomes_and_roles_are_picked_from_buttons_in_the_readers_language(
     assert "User 555 is now a coordinator" in granted["text"]
     with sessions() as session:
         assert session.get(Staff, 555) is not None
+
+
+def test_a_target_is_edited_field_by_field_and_its_role_from_buttons(
+    coordinator: Chat, sessions: sessionmaker[Session]
+) -> None:
+    [fields] = coordinator.say("/edittarget KZ-2026-001 1")
+    assert "Tap a field" in fields["text"]
+    [roles] = coordinator.press(fields, "et:KZ-2026-001:1:role")
+    saved = coordinator.press_edit(roles, button_data(roles, "tr:KZ-2026-001:1:copy"))
+    assert "target 1, Role: copy" in saved["text"]
+    text = coordinator.text("/edittarget KZ-2026-001 1 salutation Dear Prosecutor General,")
+    assert "Salutation: Dear Prosecutor General," in text
+    assert "not valid" in coordinator.text("/edittarget KZ-2026-001 1 email a@b.c\nBcc: x@y.z")
+    assert "no target number 9" in coordinator.text("/edittarget KZ-2026-001 9 name X")
+    with sessions() as session:
+        link = cases.get_target(cases.get_case(session, "KZ-2026-001"), 1)
+        assert (link.role, link.target.salutation) == ("copy", "Dear Prosecutor General,")

@@ -8,11 +8,14 @@ only in a private chat, never echoed in a group).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.domain import cases
 from bot.domain.reveal import PrivateOnly
 from bot.domain.views import case_line
 from bot.domain.vocab import THEMES
 from bot.languages import LANGUAGES
+from bot.store.models import TARGET_ROLES
 from bot.telegram.dispatch import Ctx, ExpiredButton, Usage
 from bot.telegram.keyboards import Button, cases_page_buttons, label
 from bot.telegram.reply import Reply
@@ -62,3 +65,65 @@ def closed(ctx: Ctx) -> Reply:
     return Reply.page(
         "bot/closed.html", ctx.lang, cases_page_buttons(ctx.lang, views, 0, 1), cases=views
     )
+
+
+def edit_target(ctx: Ctx) -> Reply:
+    """/edittarget REF N shows the target's fields as buttons; /edittarget REF N FIELD VALUE
+    sets one (title, name, institution, address, email, salutation, language, role)."""
+    if len(ctx.args) < 2 or not ctx.args[1].isdigit():
+        raise Usage("edittarget")
+    ref, position = ctx.args[0], int(ctx.args[1])
+    if len(ctx.args) == 2:
+        case = cases.get_case(ctx.session, ref)
+        link = cases.get_target(case, position)
+        fields = cases.TARGET_EDITABLE
+        rows = [fields[i : i + 3] for i in range(0, len(fields), 3)]
+        pick = f"et:{case.ref}:{position}"
+        buttons: list[list[Button]] = [
+            [(label(ctx.lang, "target_field", field=f), f"{pick}:{f}") for f in row] for row in rows
+        ]
+        return Reply.page(
+            "bot/target_edit.html", ctx.lang, buttons, ref=case.ref, position=position, link=link
+        )
+    field = ctx.args[2].lower()
+    parts = ctx.rest.split(maxsplit=3)
+    if field not in cases.TARGET_EDITABLE or len(parts) < 4:
+        raise Usage("edittarget")
+    link = cases.edit_target(ctx.session, ctx.actor, ref, position, field, parts[3])
+    value = link.role if field == "role" else getattr(link.target, field)
+    return Reply.page(
+        "bot/target_saved.html", ctx.lang, ref=link.case.ref, position=position, field=field,
+        value=value,
+    )
+
+
+def button_target_field(ctx: Ctx) -> Reply:
+    """et:REF:N:FIELD: the role from buttons, or the one-line form for another field."""
+    fields = cases.TARGET_EDITABLE
+    if len(ctx.args) != 3 or not ctx.args[1].isdigit() or ctx.args[2] not in fields:
+        raise ExpiredButton
+    case = cases.get_case(ctx.session, ctx.args[0])
+    position, field = int(ctx.args[1]), ctx.args[2]
+    cases.get_target(case, position)
+    buttons: list[list[Button]] = []
+    if field == "role":
+        buttons = [
+            [(label(ctx.lang, "target_role", value=r), f"tr:{case.ref}:{position}:{r}")]
+            for r in TARGET_ROLES
+        ]
+    return Reply.page(
+        "bot/target_field.html", ctx.lang, buttons, ref=case.ref, position=position, field=field
+    )
+
+
+def button_target_role(ctx: Ctx) -> Reply:
+    """tr:REF:N:ROLE: sets the target's role on the case."""
+    if len(ctx.args) != 3 or not ctx.args[1].isdigit() or ctx.args[2] not in TARGET_ROLES:
+        raise ExpiredButton
+    ref, position, role = ctx.args[0], int(ctx.args[1]), ctx.args[2]
+    link = cases.edit_target(ctx.session, ctx.actor, ref, position, "role", role)
+    page = Reply.page(
+        "bot/target_saved.html", ctx.lang, ref=link.case.ref, position=position, field="role",
+        value=role,
+    )
+    return replace(page, edit=True)
