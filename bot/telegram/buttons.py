@@ -35,6 +35,7 @@ ROUTES: dict[str, tuple[str | None, Handler]] = {
     "ef": ("coordinator", people.button_field),
     "ec": ("coordinator", case_edit.button_field),
     "et": ("coordinator", case_edit.button_target_field),
+    "th": ("coordinator", case_edit.button_theme),
     "tr": ("coordinator", case_edit.button_target_role),
     "co": ("coordinator", coordinator.button_outcome),
     "gr": ("admin", coordinator.button_role),

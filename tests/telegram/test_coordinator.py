@@ -300,8 +300,12 @@ def test_every_case_field_is_edited_from_the_phone_and_the_source_action_shows(
 ) -> None:
     [fields] = coordinator.say("/editcase KZ-2026-002")
     assert "tap a field" in fields["text"]
-    form = coordinator.press(fields, "ec:KZ-2026-002:themes")[0]["text"]
-    assert "/editcase KZ-2026-002 themes" in form and "detention" in form
+    themes = coordinator.press_edit(fields, "ec:KZ-2026-002:themes")
+    assert "Tap to add or remove" in themes["text"]
+    toggled = coordinator.press_edit(themes, "th:KZ-2026-002:torture")
+    assert "✅ torture" in str(toggled["reply_markup"])
+    form = coordinator.press(fields, "ec:KZ-2026-002:languages")[0]["text"]
+    assert "/editcase KZ-2026-002 languages" in form and "kk" in form
     saved = coordinator.text("/editcase KZ-2026-002 source_ref UA 123/26")
     assert "Saved for KZ-2026-002" in saved and "UA 123/26" in saved
     coordinator.say("/editcase KZ-2026-002 source_url https://www.amnesty.org/en/documents/")

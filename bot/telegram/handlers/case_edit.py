@@ -53,10 +53,33 @@ def button_field(ctx: Ctx) -> Reply:
         raise ExpiredButton
     case = cases.get_case(ctx.session, ctx.args[0], whole=False)
     field = ctx.args[1]
-    allowed = {"themes": THEMES, "languages": LANGUAGES}.get(field, ())
+    if field == "themes":
+        return _themes(ctx, case.ref, list(case.themes or []))
+    allowed = {"languages": LANGUAGES}.get(field, ())
     return Reply.page(
         "bot/case_field.html", ctx.lang, ref=case.ref, field=field, allowed=", ".join(allowed)
     )
+
+
+def button_theme(ctx: Ctx) -> Reply:
+    """th:REF:THEME: one theme on or off, and the buttons again with the marks moved."""
+    if len(ctx.args) != 2 or ctx.args[1] not in THEMES:
+        raise ExpiredButton
+    case = cases.get_case(ctx.session, ctx.args[0], whole=False)
+    themes = list(case.themes or [])
+    theme = ctx.args[1]
+    themes = [t for t in themes if t != theme] if theme in themes else [*themes, theme]
+    case = cases.edit_case(ctx.session, ctx.actor, case.ref, "themes", " ".join(themes))
+    return _themes(ctx, case.ref, list(case.themes or []))
+
+
+def _themes(ctx: Ctx, ref: str, chosen: list[str]) -> Reply:
+    """Each theme a button in the reader's language, marked when the case has it."""
+    buttons: list[list[Button]] = [
+        [(label(ctx.lang, "theme", value=t, chosen=t in chosen), f"th:{ref}:{t}")] for t in THEMES
+    ]
+    page = Reply.page("bot/case_themes.html", ctx.lang, buttons, ref=ref)
+    return replace(page, edit=True)
 
 
 def closed(ctx: Ctx) -> Reply:
