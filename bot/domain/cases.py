@@ -394,22 +394,37 @@ def edit_case(session: Session, actor: Actor, ref: str, field: str, value: str) 
     if case.status == "closed":
         raise CaseClosed(ref=case.ref)
     checked = _check_case_change(field, value)
-    before = {field: getattr(case, field)}
-    setattr(case, field, checked)
+    _apply(session, actor, "case.edit", case, case, {field: checked}, ("internal_notes",))
     case.updated_by = actor.user_id
-    hidden = ("internal_notes",)
-    old, new = audit.changes(before, {field: checked}, hidden)
+    return case
+
+
+def _apply(
+    session: Session,
+    actor: Actor,
+    action: str,
+    case: Case,
+    row: Case | Person | Target | CaseTarget,
+    changes: dict[str, object],
+    hidden: Iterable[str] = (),
+) -> None:
+    """Set `changes` on `row` and audit what changed (a `hidden` field only as 'changed')."""
+    before = {f: getattr(row, f) for f in changes}
+    for field, value in changes.items():
+        setattr(row, field, value)
+    old, new = audit.changes(before, changes, hidden)
+    entity = {"cases": "case", "people": "person"}.get(row.__tablename__, "target")
+    entity_id = row.target_id if isinstance(row, CaseTarget) else row.id
     audit.record(
         session,
         actor,
-        "case.edit",
+        action,
         case_ref=case.ref,
-        entity="case",
-        entity_id=case.id,
+        entity=entity,
+        entity_id=entity_id,
         before=old,
         after=new,
     )
-    return case
 
 
 def edit_person(
@@ -426,20 +441,7 @@ def edit_person(
         change_person_status(session, actor, ref, position, str(changes.pop("status")))
     if not changes:
         return person
-    before = {f: getattr(person, f) for f in changes}
-    for field, value in changes.items():
-        setattr(person, field, value)
-    old, new = audit.changes(before, changes, Person.RESTRICTED)
-    audit.record(
-        session,
-        actor,
-        "person.edit",
-        case_ref=case.ref,
-        entity="person",
-        entity_id=person.id,
-        before=old,
-        after=new,
-    )
+    _apply(session, actor, "person.edit", case, person, changes, Person.RESTRICTED)
     return person
 
 
@@ -513,7 +515,7 @@ def edit_target(
         checked = value.strip().lower()
         if checked not in TARGET_ROLES:
             raise UnknownRole(role=str(checked)[:16], roles=TARGET_ROLES)
-        entity: object = link
+        entity: Target | CaseTarget = link
     elif field == "email":
         checked, entity = checked_email(value), link.target
     elif field == "language":
@@ -522,19 +524,7 @@ def edit_target(
         checked, entity = _check_text(field, value, _TARGET_LIMITS[field]), link.target
     else:
         raise InvalidValue(field=field[:32], limit=0, allowed=TARGET_EDITABLE)
-    before = {field: getattr(entity, field)}
-    setattr(entity, field, checked)
-    old, new = audit.changes(before, {field: checked})
-    audit.record(
-        session,
-        actor,
-        "target.edit",
-        case_ref=case.ref,
-        entity="target",
-        entity_id=link.target.id,
-        before=old,
-        after=new,
-    )
+    _apply(session, actor, "target.edit", case, entity, {field: checked})
     return link
 
 
