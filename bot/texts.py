@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_datetime, format_timedelta, get_timezone_location
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -108,7 +108,18 @@ def translator(lang: str) -> Translator:
 
 
 def _format_when(value: Any, lang: str, tz: str, pattern: str) -> str:
-    return format_datetime(value, pattern, tzinfo=ZoneInfo(tz), locale=lang) + f" ({tz})"
+    local = format_datetime(value, pattern, tzinfo=ZoneInfo(tz), locale=lang)
+    return f"{local} ({zone_name(tz, lang)})"
+
+
+def zone_name(tz: str, lang: str) -> str:
+    """A time zone as the reader names it: its city in their language ('Asia/Almaty' is
+    'Almaty', 'Алматы'); CLDR's longer names read oddly ('Казахстан (Алматы), летнее время'
+    for a zone with no summer time)."""
+    try:
+        return str(get_timezone_location(tz, locale=lang, return_city=True))
+    except (LookupError, ValueError):
+        return tz
 
 
 def language_name(code: str, lang: str) -> str:
@@ -164,6 +175,7 @@ def environment(lang: str) -> Environment:
         "or_list": lambda items: format_list(list(items), style="or", locale=lang),
         "language": lambda code: language_name(code, lang),
         "country": lambda code: country_name(code, lang),
+        "zone": lambda tz: zone_name(tz, lang),
     }
     env.filters.update(filters)
     env.globals["lang"] = lang

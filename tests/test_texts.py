@@ -279,12 +279,12 @@ def test_alert_text_escapes_what_came_from_people() -> None:
 
 def test_a_deadline_is_shown_in_the_cases_time_zone() -> None:
     text = render("alerts/new.html", "en", case=CASE)
-    assert "1 December 2026, 23:59 (Asia/Almaty)" in text
+    assert "1 December 2026, 23:59 (Almaty)" in text
 
 
 def test_a_deadline_is_shown_in_the_readers_time_zone_too() -> None:
     text = render("alerts/new.html", "en", case=CASE, tz="Europe/Berlin")
-    assert "1 December 2026, 23:59 (Asia/Almaty) · 1 December 2026, 19:59 (Europe/Berlin)" in text
+    assert "1 December 2026, 23:59 (Almaty) · 1 December 2026, 19:59 (Berlin)" in text
 
 
 @pytest.mark.parametrize(("lang", "left"), [("en", "6 hours"), ("ru", "6 часов")])
@@ -418,9 +418,9 @@ def test_an_untranslated_kazakh_plural_falls_back_to_russian_with_russian_plural
 @pytest.mark.parametrize(
     ("lang", "expected"),
     [
-        ("en", "1 December 2026, 23:59 (Asia/Almaty)"),
-        ("ru", "1 декабря 2026 г., 23:59 (Asia/Almaty)"),
-        ("kk", "2026 жылғы 1 желтоқсан, 23:59 (Asia/Almaty)"),
+        ("en", "1 December 2026, 23:59 (Almaty)"),
+        ("ru", "1 декабря 2026 г., 23:59 (Алматы)"),
+        ("kk", "2026 жылғы 1 желтоқсан, 23:59 (Алматы)"),
     ],
 )
 def test_a_deadline_is_written_as_the_reader_writes_dates(lang: str, expected: str) -> None:

@@ -34,6 +34,7 @@ from bot.domain.errors import (
     UnknownPerson,
     UnknownRole,
     UnknownStatus,
+    UnknownTarget,
     UnknownTheme,
 )
 from bot.domain.staff import Actor, require
@@ -350,6 +351,82 @@ def _check_person_changes(changes: dict[str, object]) -> dict[str, object]:
     return changes
 
 
+CASE_EDITABLE = (
+    "title",
+    "summary",
+    "background",
+    "themes",
+    "languages",
+    "source_ref",
+    "source_url",
+    "internal_index",
+    "internal_notes",
+)
+_CASE_LIMITS = {
+    "title": 200,
+    "summary": 3000,
+    "background": 6000,
+    "source_ref": 64,
+    "source_url": 500,
+    "internal_index": 64,
+    "internal_notes": 3000,
+}
+
+
+def _check_case_change(field: str, value: str) -> object:
+    if field not in CASE_EDITABLE:
+        raise InvalidValue(field=field[:32], limit=0, allowed=CASE_EDITABLE)
+    if field == "themes":
+        return _check_themes(value.replace(",", " ").split())
+    if field == "languages":
+        return _check_languages(value.replace(",", " ").split())
+    text = _check_text(field, value, _CASE_LIMITS[field])
+    if field == "source_url" and not text.lower().startswith(("https://", "http://")):
+        raise InvalidValue(field=field, limit=_CASE_LIMITS[field])
+    return text
+
+
+def edit_case(session: Session, actor: Actor, ref: str, field: str, value: str) -> Case:
+    """Change one field of a case (a draft or an active one); audited, internal fields as
+    'changed' only."""
+    require(actor, "coordinator", "editcase")
+    case = get_case(session, ref, whole=False)
+    if case.status == "closed":
+        raise CaseClosed(ref=case.ref)
+    checked = _check_case_change(field, value)
+    _apply(session, actor, "case.edit", case, case, {field: checked}, ("internal_notes",))
+    case.updated_by = actor.user_id
+    return case
+
+
+def _apply(
+    session: Session,
+    actor: Actor,
+    action: str,
+    case: Case,
+    row: Case | Person | Target | CaseTarget,
+    changes: dict[str, object],
+    hidden: Iterable[str] = (),
+) -> None:
+    """Set `changes` on `row` and audit what changed (a `hidden` field only as 'changed')."""
+    before = {f: getattr(row, f) for f in changes}
+    for field, value in changes.items():
+        setattr(row, field, value)
+    old, new = audit.changes(before, changes, hidden)
+    entity = {"cases": "case", "people": "person"}.get(row.__tablename__, "target")
+    entity_id = row.target_id if isinstance(row, CaseTarget) else row.id
+    audit.record(
+        session,
+        actor,
+        action,
+        case_ref=case.ref,
+        entity=entity,
+        entity_id=entity_id,
+        before=old,
+        after=new,
+    )
+
+
 def edit_person(
     session: Session, actor: Actor, ref: str, position: int, **changes: object
 ) -> Person:
@@ -364,20 +441,7 @@ def edit_person(
         change_person_status(session, actor, ref, position, str(changes.pop("status")))
     if not changes:
         return person
-    before = {f: getattr(person, f) for f in changes}
-    for field, value in changes.items():
-        setattr(person, field, value)
-    old, new = audit.changes(before, changes, Person.RESTRICTED)
-    audit.record(
-        session,
-        actor,
-        "person.edit",
-        case_ref=case.ref,
-        entity="person",
-        entity_id=person.id,
-        before=old,
-        after=new,
-    )
+    _apply(session, actor, "person.edit", case, person, changes, Person.RESTRICTED)
     return person
 
 
@@ -415,6 +479,53 @@ def checked_email(address: str) -> str:
         return validate_email(address.strip(), check_deliverability=False).normalized
     except EmailNotValidError:
         raise InvalidValue(field="email", limit=254) from None
+
+
+TARGET_EDITABLE = (
+    "title",
+    "name",
+    "institution",
+    "address",
+    "email",
+    "salutation",
+    "language",
+    "role",
+)
+_TARGET_LIMITS = {"title": 200, "name": 200, "institution": 300, "address": 1000, "salutation": 200}
+
+
+def get_target(case: Case, position: int) -> CaseTarget:
+    for link in case.case_targets:
+        if link.position == position:
+            return link
+    raise UnknownTarget(ref=case.ref, position=position, count=len(case.case_targets))
+
+
+def edit_target(
+    session: Session, actor: Actor, ref: str, position: int, field: str, value: str
+) -> CaseTarget:
+    """Change one field of a case's target (its role on this case, or the addressee)."""
+    require(actor, "coordinator", "edittarget")
+    case = get_case(session, ref)
+    if case.status == "closed":
+        raise CaseClosed(ref=case.ref)
+    link = get_target(case, position)
+    checked: object
+    if field == "role":
+        checked = value.strip().lower()
+        if checked not in TARGET_ROLES:
+            raise UnknownRole(role=str(checked)[:16], roles=TARGET_ROLES)
+        entity: Target | CaseTarget = link
+    elif field == "email":
+        checked, entity = checked_email(value), link.target
+    elif field == "language":
+        checked, entity = _check_languages([value])[0], link.target
+    elif field in _TARGET_LIMITS:
+        checked, entity = _check_text(field, value, _TARGET_LIMITS[field]), link.target
+    else:
+        raise InvalidValue(field=field[:32], limit=0, allowed=TARGET_EDITABLE)
+    _apply(session, actor, "target.edit", case, entity, {field: checked})
+    return link
 
 
 def add_target(session: Session, actor: Actor, ref: str, target: TargetInput) -> CaseTarget:

@@ -32,6 +32,10 @@ class UnknownStatus(DomainError):
     code = "unknown_status"
 
 
+class UnknownTarget(DomainError):
+    code = "unknown_target"
+
+
 class UnknownOutcome(DomainError):
     code = "unknown_outcome"
 

@@ -54,6 +54,9 @@ class PublicCase:
     targets: tuple[PublicTarget, ...]
     closed_at: datetime | None = None
     closing_text: str | None = None
+    source_ref: str | None = None  # another organisation's urgent action this one relays
+    source_url: str | None = None
+    published_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,9 @@ def public_case(case: Case) -> PublicCase:
         fi_count=case.fi_count,
         people=tuple(public_person(p) for p in case.people),
         targets=tuple(public_target(link) for link in case.case_targets),
+        source_ref=case.source_ref,
+        source_url=case.source_url,
+        published_at=case.published_at,
         closed_at=closing.at if closing else None,
         closing_text=closing.public_text if closing else None,
     )

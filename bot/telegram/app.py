@@ -33,8 +33,8 @@ from bot.telegram.buttons import on_button
 from bot.telegram.context import CONTEXT_TYPES, Background, BotData, Context, Services
 from bot.telegram.dispatch import Handler, command
 from bot.telegram.errors import on_error
+from bot.telegram.handlers import case_edit, fallback, letters, people, safety, watch
 from bot.telegram.handlers import coordinator as co
-from bot.telegram.handlers import fallback, letters, people, safety, watch
 from bot.telegram.handlers import person as reveal
 from bot.telegram.handlers import subscriber as sub
 from bot.telegram.handlers.newcase import build_conversation
@@ -74,6 +74,9 @@ COMMANDS: dict[str, tuple[str | None, Handler]] = {
     "letter_set": ("coordinator", letters.letter_set),
     "letters_zip": ("coordinator", letters.letters_zip),
     "drafts": ("coordinator", co.drafts),
+    "closed": ("coordinator", case_edit.closed),
+    "editcase": ("coordinator", case_edit.edit_case),
+    "edittarget": ("coordinator", case_edit.edit_target),
     "renew": ("coordinator", co.renew),
     "editperson": ("coordinator", people.edit_person),
     "audit": ("admin", co.audit_log),

@@ -15,7 +15,7 @@ from bot.telegram.dispatch import (
     services_of,
     user_data_of,
 )
-from bot.telegram.handlers import coordinator, letters, people, subscriber, watch
+from bot.telegram.handlers import case_edit, coordinator, letters, people, subscriber, watch
 
 # verb → (role needed, handler)
 ROUTES: dict[str, tuple[str | None, Handler]] = {
@@ -32,6 +32,12 @@ ROUTES: dict[str, tuple[str | None, Handler]] = {
     "ok": ("coordinator", coordinator.confirm),
     "no": ("coordinator", coordinator.cancel),
     "ef": ("coordinator", people.button_field),
+    "ec": ("coordinator", case_edit.button_field),
+    "et": ("coordinator", case_edit.button_target_field),
+    "th": ("coordinator", case_edit.button_theme),
+    "tr": ("coordinator", case_edit.button_target_role),
+    "co": ("coordinator", coordinator.button_outcome),
+    "gr": ("admin", coordinator.button_role),
     "ep": ("coordinator", people.button_pick),
     # news from a watched source (bot/watch): draft further information, not relevant, mute
     "wd": ("coordinator", watch.button_draft),

@@ -14,8 +14,8 @@ SUBSCRIBER_COMMANDS = (
 COORDINATOR_COMMANDS = (
     *SUBSCRIBER_COMMANDS,
     *("newcase", "addperson", "addtarget", "deadline", "status", "update", "publish", "close"),
-    *("drafts", "editperson", "stats", "letter_set", "letters_zip", "cancel", "person"),
-    *("watch", "unwatch", "renew", "pin", "panic"),
+    *("drafts", "closed", "editcase", "editperson", "stats", "letter_set", "letters_zip"),
+    *("edittarget", "cancel", "person", "watch", "unwatch", "renew", "pin", "panic"),
 )
 ADMIN_COMMANDS = (*COORDINATOR_COMMANDS, "audit", "grant", "revoke", "lockdown", "unlock")
 BY_ROLE = {None: SUBSCRIBER_COMMANDS, "coordinator": COORDINATOR_COMMANDS, "admin": ADMIN_COMMANDS}

@@ -15,6 +15,7 @@ SAMPLE_PARAMS: dict[str, dict[str, Any]] = {
     "domain_error": {},
     "unknown_case": {"ref": "KZ-2026-999"},
     "unknown_person": {"ref": "KZ-2026-001", "position": 3, "count": 2},
+    "unknown_target": {"ref": "KZ-2026-001", "position": 3, "count": 2},
     "unknown_status": {"status": "vanished", "statuses": ("detained", "missing")},
     "unknown_outcome": {"outcome": "forgotten", "outcomes": ("released", "sentenced")},
     "unknown_role": {"role": "bcc", "roles": ("primary", "copy")},

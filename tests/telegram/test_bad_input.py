@@ -63,7 +63,7 @@ COORDINATOR_CASES = [
     ("/update KZ-2026-001 News.", "is not active yet"),
     ("/publish", "needs a case reference"),
     ("/publish XX-2026-001", "There is no case"),
-    ("/close KZ-2026-001", "needs a case, an outcome"),
+    ("/close KZ-2026-001", "is not active yet"),  # an active case gets outcome buttons
     ("/close KZ-2026-001 fled He left.", "The outcome must be one of"),
     ("/close KZ-2026-001 released He was released.", "is not active yet"),
     ("/stats", "needs a case reference"),
@@ -79,7 +79,7 @@ ADMIN_CASES = [
     ("/audit", "needs a case reference"),
     ("/grant", "needs a numeric Telegram user id"),
     ("/grant abc coordinator", "needs a numeric Telegram user id"),
-    ("/grant 5", "needs a numeric Telegram user id"),
+    ("/grant 5 coordinator extra", "needs a numeric Telegram user id"),
     ("/grant 5 king", "is not a role"),
     ("/revoke", "needs a numeric Telegram user id"),
     ("/revoke x", "needs a numeric Telegram user id"),

@@ -293,3 +293,80 @@ def test_the_same_update_again_within_half_an_hour_is_flagged_before_confirming(
     assert "Hearing moved to Monday." in preview["text"] and button_data(preview, "ok:")
     [other] = coordinator.say("/update KZ-2026-002 Hearing moved to Tuesday.")
     assert "went out" not in other["text"]
+
+
+def test_every_case_field_is_edited_from_the_phone_and_the_source_action_shows(
+    coordinator: Chat, chat: Chat, sessions: sessionmaker[Session]
+) -> None:
+    [fields] = coordinator.say("/editcase KZ-2026-002")
+    assert "tap a field" in fields["text"]
+    themes = coordinator.press_edit(fields, "ec:KZ-2026-002:themes")
+    assert "Tap to add or remove" in themes["text"]
+    toggled = coordinator.press_edit(themes, "th:KZ-2026-002:torture")
+    assert "✅ torture" in str(toggled["reply_markup"])
+    form = coordinator.press(fields, "ec:KZ-2026-002:languages")[0]["text"]
+    assert "/editcase KZ-2026-002 languages" in form and "kk" in form
+    saved = coordinator.text("/editcase KZ-2026-002 source_ref UA 123/26")
+    assert "Saved for KZ-2026-002" in saved and "UA 123/26" in saved
+    coordinator.say("/editcase KZ-2026-002 source_url https://www.amnesty.org/en/documents/")
+    assert "not valid" in coordinator.text("/editcase KZ-2026-002 source_url ftp://x")
+    assert "Saved" in coordinator.text("/editcase KZ-2026-002 themes detention, torture")
+    secret = coordinator.text("/editcase KZ-2026-002 internal_notes INTERNAL-lawyer-is-Ivanov")
+    assert "Saved" in secret and "INTERNAL-lawyer-is-Ivanov" not in secret
+    with sessions.begin() as session:
+        case = cases.get_case(session, "KZ-2026-002")
+        assert case.themes == ["detention", "torture"]
+        assert case.internal_notes == "INTERNAL-lawyer-is-Ivanov"
+        cases.publish(session, staff.SYSTEM, "KZ-2026-002")
+    card = chat.text("/case KZ-2026-002")
+    assert "Relays urgent action UA 123/26: https://www.amnesty.org/en/documents/" in card
+    assert "Issued " in card and "INTERNAL" not in card
+
+
+def test_closed_lists_the_cases_that_have_ended(
+    coordinator: Chat, sessions: sessionmaker[Session]
+) -> None:
+    assert "No case has ended yet." in coordinator.text("/closed")
+    with sessions.begin() as session:
+        cases.publish(session, staff.SYSTEM, "KZ-2026-003")
+        cases.close(session, staff.SYSTEM, "KZ-2026-003", "released", "Freed today.")
+    [listing] = coordinator.say("/closed")
+    assert "1 case has ended" in listing["text"] and "KZ-2026-003" in listing["text"]
+    [card] = coordinator.press(listing, button_data(listing, "case:KZ-2026-003"))
+    assert "This urgent action has ended" in card["text"]
+
+
+def test_outcomes_and_roles_are_picked_from_buttons_in_the_readers_language(
+    coordinator: Chat, admin: Chat, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        cases.publish(session, staff.SYSTEM, "KZ-2026-002")
+    coordinator.language = "ru"
+    [question] = coordinator.say("/close KZ-2026-002")
+    assert "Выберите итог" in question["text"]
+    labels = [b["text"] for row in question["reply_markup"]["inline_keyboard"] for b in row]
+    assert len(labels) == 5 and all("_" not in label for label in labels)  # no raw keywords
+    form = coordinator.press_edit(question, "co:KZ-2026-002:released")
+    assert "/close KZ-2026-002 released" in form["text"]
+    [roles] = admin.say("/grant 555")
+    granted = admin.press_edit(roles, "gr:555:coordinator")
+    assert "User 555 is now a coordinator" in granted["text"]
+    with sessions() as session:
+        assert session.get(Staff, 555) is not None
+
+
+def test_a_target_is_edited_field_by_field_and_its_role_from_buttons(
+    coordinator: Chat, sessions: sessionmaker[Session]
+) -> None:
+    [fields] = coordinator.say("/edittarget KZ-2026-001 1")
+    assert "Tap a field" in fields["text"]
+    [roles] = coordinator.press(fields, "et:KZ-2026-001:1:role")
+    saved = coordinator.press_edit(roles, button_data(roles, "tr:KZ-2026-001:1:copy"))
+    assert "target 1, Role: copy" in saved["text"]
+    text = coordinator.text("/edittarget KZ-2026-001 1 salutation Dear Prosecutor General,")
+    assert "Salutation: Dear Prosecutor General," in text
+    assert "not valid" in coordinator.text("/edittarget KZ-2026-001 1 email a@b.c\nBcc: x@y.z")
+    assert "no target number 9" in coordinator.text("/edittarget KZ-2026-001 9 name X")
+    with sessions() as session:
+        link = cases.get_target(cases.get_case(session, "KZ-2026-001"), 1)
+        assert (link.role, link.target.salutation) == ("copy", "Dear Prosecutor General,")

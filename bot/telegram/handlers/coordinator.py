@@ -20,10 +20,10 @@ from bot.domain.letters import set_letter
 from bot.domain.reveal import PrivateOnly, audit_trail
 from bot.domain.timeutil import parse_local_deadline
 from bot.domain.views import case_line
-from bot.store.models import OUTCOMES, PERSON_STATUSES, TARGET_ROLES
+from bot.store.models import OUTCOMES, PERSON_STATUSES, STAFF_ROLES, TARGET_ROLES
 from bot.telegram import confirmations
 from bot.telegram.dispatch import Ctx, ExpiredButton, Usage
-from bot.telegram.keyboards import cases_page_buttons, confirm_buttons
+from bot.telegram.keyboards import cases_page_buttons, confirm_buttons, label
 from bot.telegram.reply import Reply
 
 
@@ -169,6 +169,11 @@ def _further_information(ctx: Ctx, op: str) -> list[Reply]:
 
 
 def close(ctx: Ctx) -> Reply:
+    if len(ctx.args) == 1:  # the outcome is picked from buttons, in the reader's language
+        case = cases.get_case(ctx.session, ctx.args[0], whole=False)
+        cases.check_active(case)
+        buttons = [[(label(ctx.lang, "outcome", value=o), f"co:{case.ref}:{o}")] for o in OUTCOMES]
+        return Reply.page("bot/close_outcome.html", ctx.lang, buttons, ref=case.ref)
     ref, outcome = _need(ctx, "close", 3)[:2]
     if outcome.lower() not in OUTCOMES:
         raise Usage("close", "outcome")
@@ -260,9 +265,28 @@ def _user_id(ctx: Ctx, command: str) -> int:
     return int(raw)
 
 
+def button_outcome(ctx: Ctx) -> Reply:
+    """co:REF:OUTCOME: the one-line form that closes the case with that outcome."""
+    if len(ctx.args) != 2 or ctx.args[1] not in OUTCOMES:
+        raise ExpiredButton
+    case = cases.get_case(ctx.session, ctx.args[0], whole=False)
+    page = Reply.page("bot/close_form.html", ctx.lang, ref=case.ref, outcome=ctx.args[1])
+    return replace(page, edit=True)
+
+
+def button_role(ctx: Ctx) -> Reply:
+    """gr:USER_ID:ROLE: /grant with the role picked from buttons (the same checks)."""
+    if len(ctx.args) != 2 or ctx.args[1] not in STAFF_ROLES:
+        raise ExpiredButton
+    return replace(grant(ctx), edit=True)
+
+
 def grant(ctx: Ctx) -> Reply:
     safeguards.check_open(ctx.session, "grant")
     user_id = _user_id(ctx, "grant")
+    if len(ctx.args) == 1:  # the role from buttons
+        buttons = [[(label(ctx.lang, "role", value=r), f"gr:{user_id}:{r}") for r in STAFF_ROLES]]
+        return Reply.page("bot/grant_role.html", ctx.lang, buttons, user_id=user_id)
     if len(ctx.args) != 2:
         raise Usage("grant")
     row = staff.grant(ctx.session, ctx.actor, user_id, ctx.args[1].lower())
