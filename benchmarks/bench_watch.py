@@ -26,6 +26,7 @@ import multiprocessing
 import tempfile
 import threading
 import time
+import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,7 +40,8 @@ from stores import databases, fresh_engine
 from bot.domain import demo, staff
 from bot.store.db import make_session_factory
 from bot.store.models import Case, WatchSource, utcnow
-from bot.watch.fetch import FetchConfig
+from bot.watch import parse
+from bot.watch.fetch import FetchConfig, Fetched
 from bot.watch.poller import WatchConfig, Watcher
 from bot.watch.safety import Policy
 
@@ -229,11 +231,42 @@ def report(label: str, count: int, hosts: int, cycles: list[Cycle]) -> None:
     )
 
 
+def huge_feed() -> None:
+    """A 60,000-item feed under the 2 MB cap: parse's peak memory and time, as ratios to the
+    same parse with the cut before feedparser taken away (the reference, in this run)."""
+    items = "".join(f"<item><title>{i}</title></item>" for i in range(60_000))
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>{items}</channel>'
+    fetched = Fetched(status=200, url="https://e.org/feed", body=(body + "</rss>").encode())
+
+    def measure() -> tuple[float, float, int]:
+        tracemalloc.start()
+        started = time.perf_counter()
+        _, entries = parse.parse(None, fetched)
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return peak / 1e6, elapsed, len(entries)
+
+    cut = measure()
+    real, parse.first_entries = parse.first_entries, lambda body, limit: body
+    try:
+        whole = measure()
+    finally:
+        parse.first_entries = real
+    print(
+        f"huge feed ({len(fetched.body) / 1e6:.2f} MB, 60,000 items): {cut[2]} entries, "
+        f"peak {cut[0]:.1f} MB in {cut[1]:.2f} s; whole body to feedparser: peak "
+        f"{whole[0]:.1f} MB in {whole[1]:.2f} s (memory {cut[0] / whole[0]:.3f}x, "
+        f"time {cut[1] / whole[1]:.3f}x; target memory < 0.1x)"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sources", type=int, default=1000)
     parser.add_argument("--hosts", type=int, default=50)
     args = parser.parse_args(argv)
+    huge_feed()
     with tempfile.TemporaryDirectory() as tmp, feed_server(args.hosts) as origins:
         for label, url in databases(tmp, "watch"):
             cycles = run_database(label, url, origins, args.sources)

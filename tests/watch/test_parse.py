@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.watch.fetch import Fetched
-from bot.watch.parse import MAX_ENTRIES, Page, parse
+from bot.watch.parse import MAX_ENTRIES, Page, first_entries, parse
 from bot.watch.problems import Problem
 from tests.watch.site import rss
 
@@ -113,3 +113,19 @@ def test_one_check_takes_the_first_entries_of_a_huge_feed_only() -> None:
     assert kind == "feed" and isinstance(entries, list)
     assert len(entries) == MAX_ENTRIES
     assert [e.title for e in entries[:2]] == ["Item 0", "Item 1"]  # the feed's newest first
+
+
+def test_a_huge_feed_is_cut_before_feedparser_and_keeps_its_newest_entries() -> None:
+    items = "".join(f"<item><title>{i}</title><guid>g{i}</guid></item>" for i in range(60_000))
+    body = f"<?xml version='1.0'?><rss version='2.0'><channel>{items}</channel></rss>".encode()
+    cut = first_entries(body, 400)
+    assert cut.endswith(b"<guid>g399</guid></item>") and len(cut) < len(body) // 100
+    kind, entries = parse(None, Fetched(status=200, url="https://e.org/f", body=body))
+    assert kind == "feed" and len(entries) == MAX_ENTRIES
+    assert [e.title for e in entries[:2]] == ["0", "1"]  # the feed's first are its newest
+
+
+def test_the_cut_knows_atom_entries_and_namespace_prefixes() -> None:
+    body = b"<a:feed>" + b"<a:entry><a:title>x</a:title></a:ENTRY >" * 5 + b"</a:feed>"
+    assert first_entries(body, 2) == b"<a:feed>" + b"<a:entry><a:title>x</a:title></a:ENTRY >" * 2
+    assert first_entries(body, 9) == body
