@@ -218,6 +218,15 @@ def _run_flow(
     coordinator.say(f"/deadline {refs[2]} {typed_deadline(365, '12:00')}")
     coordinator.say(f"/status {refs[3]} 1 released")
     _confirm(coordinator, f"/close {refs[3]} released She was released on bail.")
+    # The edit commands: a restricted and an internal value typed by a coordinator.
+    typed = "CNRYE1WHERE"
+    canaries.restricted[(refs[0], 1, "whereabouts")] = typed
+    coordinator.say(f"/editperson {refs[0]} 1 whereabouts {_decorated(typed)}")
+    index = "CNRYE2IDX"
+    canaries.internal[(refs[1], "internal_index")] = index
+    coordinator.say(f"/editcase {refs[1]} internal_index {index}")
+    coordinator.say(f"/editcase {refs[1]} title A title edited from the phone")
+    coordinator.say(f"/edittarget {refs[1]} 1 salutation Dear Prosecutor General,")
     coordinator.say(f"/stats {refs[0]}")
     coordinator.say(f"/letter {refs[0]}", expect=4)  # text and PDF, for 2 primary targets
     coordinator.say(f"/letters_zip {refs[0]}")
