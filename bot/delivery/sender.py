@@ -250,9 +250,13 @@ class Sender:
             return True
         self._drained = False
         idle_here = until_idle and not self._tasks and not self._outcomes and not self._recording
-        if idle_here and not await self._db.run(self._has_due_soon):
-            return False
-        timeout = await self._db.run(self._idle_timeout)
+        try:
+            if idle_here and not await self._db.run(self._has_due_soon):
+                return False
+            timeout = await self._db.run(self._idle_timeout)
+        except DBAPIError:  # a lost connection here, as when claiming: the next call reopens
+            log.warning("looking for the next due delivery failed; trying again", exc_info=True)
+            timeout = self.config.poll_interval
         return await self._unless_stopped(self.wakeup.wait(timeout)) is not None
 
     async def _unless_stopped(self, awaitable: Awaitable[T]) -> asyncio.Future[T] | None:
