@@ -69,7 +69,8 @@ test: lint $(CHROMIUM) $(COMPILED)
 LATER ?= +3y
 test-later: $(DEV_STAMP) $(CHROMIUM) $(COMPILED)
 	UABOT_TEST_LATER='$(LATER)' PYTHONPATH='$(CURDIR)/tests/later' \
-		$(PY) tests/pg_runner.py $(PY) -m pytest -p no:time_machine $(PYTEST_ARGS)
+		$(PY) tests/pg_runner.py $(PY) -m pytest -p no:time_machine \
+		-W 'ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning' $(PYTEST_ARGS)
 
 bench: $(DEV_STAMP)
 	$(PY) tests/pg_runner.py $(PY) benchmarks/run.py $(BENCH_ARGS)
