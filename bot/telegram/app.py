@@ -85,8 +85,8 @@ COMMANDS: dict[str, tuple[str | None, Handler]] = {
 }
 
 
-# Handlers that render coordinators' letter bodies: in a worker thread, and not blocking
-# the updates after them (PTB's block=False), so /help is answered while a body renders.
+# Handlers that render coordinators' letter bodies do not block the updates after them
+# (PTB's block=False), so /help is answered while a body renders within its bounds.
 OFF_LOOP = frozenset({"letter", "letter_set", "letters_zip"})
 
 
@@ -131,9 +131,8 @@ def add_handlers(application: App) -> None:
     application.add_handler(TypeHandler(object, _telegram_answered), group=-100)
     application.add_handler(build_conversation())
     for name, (role, handler) in COMMANDS.items():
-        off_loop = name in OFF_LOOP
-        callback = command(name, role=role, off_loop=off_loop)(handler)
-        application.add_handler(CommandHandler(name, callback, block=not off_loop))
+        callback = command(name, role=role)(handler)
+        application.add_handler(CommandHandler(name, callback, block=name not in OFF_LOOP))
     # Last, so they answer only what nothing above took; in groups the bot stays quiet.
     private = filters.ChatType.PRIVATE
     unknown = command("unknown")(fallback.unknown_command)

@@ -271,12 +271,9 @@ async def run_off_loop(
     return await _off_loop(run_handler, services, update, context, name, role, fn, args, rest)
 
 
-def command(
-    name: str, *, role: str | None = None, off_loop: bool = False
-) -> Callable[[Handler], Callback]:
+def command(name: str, *, role: str | None = None) -> Callable[[Handler], Callback]:
     """Wire a handler to a /command: arguments split on whitespace, `rest` is the raw tail.
-    Every handler runs off the event loop, in the bounded pool (run_off_loop, bot/runtime.py);
-    `off_loop` is kept for the callers that asked for it before that was the rule."""
+    Every handler runs off the event loop, in the bounded pool (run_off_loop, bot/runtime.py)."""
 
     def decorate(fn: Handler) -> Callback:
         async def callback(update: Update, context: Context) -> None:
