@@ -11,15 +11,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.domain import scheduled
-from bot.domain.alerts import OUTBOX_CHANNEL
+from bot.domain import alerts, scheduled
 from bot.languages import LANGUAGES
-from bot.store.db import is_postgresql
-from bot.store.models import Alert, Delivery, DeliveryPause, Staff
-from bot.store.urgency import urgency
+from bot.store.models import Alert, DeliveryPause, Staff
 from bot.texts import render
 
 LONG_PAUSE = 60.0  # seconds: kept in the database from this long
@@ -74,18 +71,4 @@ def _notify(session: Session, kind: str, now: datetime, **context: object) -> No
     session.add(alert)
     session.flush()
     user_ids = list(session.scalars(select(Staff.user_id)))
-    rows = [
-        Delivery(
-            alert_id=alert.id,
-            subscriber_id=subscriber_id,
-            status="pending",
-            next_attempt_at=now,
-            urgency=urgency(kind, None),
-        )
-        for subscriber_id in scheduled.subscribers_of(session, user_ids)
-    ]
-    session.add_all(rows)
-    alert.recipients = len(rows)
-    session.flush()
-    if rows and is_postgresql(session):
-        session.execute(select(func.pg_notify(OUTBOX_CHANNEL, "")))
+    alerts.queue_to(session, alert, scheduled.subscribers_of(session, user_ids), now)

@@ -176,3 +176,25 @@ def publish_alert(
         session, alert, case, now, exclude_acted=exclude_acted, include_acted=include_acted
     )
     return alert
+
+
+def queue_to(session: Session, alert: Alert, subscriber_ids: Iterable[int], now: datetime) -> int:
+    """A pending delivery of `alert` (already flushed) to each subscriber: the private notices
+    to staff (watch news, long delivery pauses), which follow no case's subscriptions."""
+    rows = [
+        Delivery(
+            alert_id=alert.id,
+            subscriber_id=subscriber_id,
+            status="pending",
+            next_attempt_at=now,
+            urgency=urgency(alert.kind, None),
+        )
+        for subscriber_id in subscriber_ids
+    ]
+    session.add_all(rows)
+    alert.recipients = len(rows)
+    session.flush()
+    if rows and session.get_bind().dialect.name == "postgresql":
+        # Wakes the sender at once; delivered by PostgreSQL only if this transaction commits.
+        session.execute(select(func.pg_notify(OUTBOX_CHANNEL, "")))
+    return len(rows)

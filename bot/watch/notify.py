@@ -16,16 +16,13 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.domain import scheduled
-from bot.domain.alerts import OUTBOX_CHANNEL
+from bot.domain import alerts, scheduled
 from bot.languages import LANGUAGES
-from bot.store.db import is_postgresql, savepoint
-from bot.store.models import Alert, Case, Delivery, WatchItem, WatchSource
-from bot.store.urgency import urgency
+from bot.store.db import savepoint
+from bot.store.models import Alert, Case, WatchItem, WatchSource
 from bot.texts import render
 from bot.watch.problems import explain
 
@@ -105,22 +102,7 @@ def queue(
     )
     session.add(alert)
     session.flush()
-    rows = [
-        Delivery(
-            alert_id=alert.id,
-            subscriber_id=sid,
-            status="pending",
-            next_attempt_at=now,
-            urgency=urgency(kind, None),
-        )
-        for sid in _recipients(session, case.id)
-    ]
-    session.add_all(rows)
-    alert.recipients = len(rows)
-    session.flush()
-    if rows and is_postgresql(session):
-        # Wakes the sender at once; delivered by PostgreSQL only if this transaction commits.
-        session.execute(select(func.pg_notify(OUTBOX_CHANNEL, "")))
+    alerts.queue_to(session, alert, _recipients(session, case.id), now)
     return alert
 
 
