@@ -10,3 +10,6 @@ DEFAULT_LANGUAGE = "en"
 # English is the source text; Kazakh speakers read Russian far more often than English, so a
 # string missing in Kazakh is looked up in Russian, then shown in English (per string).
 FALLBACKS = {"kk": ("kk", "ru"), "ru": ("ru",), "en": ()}
+# Case content (bot/domain/translations.py): a reader whose language a case lacks gets the
+# next language in this order that it has, then the case's original.
+CONTENT_ORDER = ("kk", "ru", "en")

@@ -3,7 +3,7 @@ written by one set-based INSERT … SELECT in the caller's transaction. Nothing 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.staff import Actor
-from bot.domain.views import public_case
+from bot.domain.translations import pick_text
+from bot.domain.views import PublicCase, public_case
 from bot.languages import LANGUAGES
 from bot.store.db import rowcount
 from bot.store.models import Action, Alert, Case, Delivery, Scope, Subscriber
@@ -30,16 +31,33 @@ def render_texts(
 ) -> dict[str, str]:
     """The alert per language; and per reader's time zone ("en@Europe/Berlin") where the
     text differs, so that each subscriber reads the deadline in their time too."""
-    view = public_case(case)
     texts = {}
     for lang in LANGUAGES:
+        view, local_context = localised(case, lang, context)
         name = f"alerts/{kind}.html"
-        base = texts[lang] = render(name, lang, case=view, tz=None, **context)
+        base = texts[lang] = render(name, lang, case=view, tz=None, **local_context)
         for zone in zones:
-            local = render(name, lang, case=view, tz=zone, **context)
+            local = render(name, lang, case=view, tz=zone, **local_context)
             if local != base:
                 texts[zoned(lang, zone)] = local
     return texts
+
+
+def localised(
+    case: Case, lang: str, context: Mapping[str, object]
+) -> tuple[PublicCase, dict[str, object]]:
+    """The case as a reader of `lang` reads it, and the alert's own text (a further
+    information or closing text given per language, as a dict) in the nearest language:
+    the view's `fallback` names the language anything missing was shown in."""
+    view = public_case(case, lang)
+    local = dict(context)
+    text = context.get("text")
+    if isinstance(text, Mapping):
+        picked, used = pick_text(dict(text), lang, case.language or "en")
+        local["text"] = picked
+        if used != lang and view.fallback is None:
+            view = replace(view, fallback=used)
+    return view, local
 
 
 def zoned(lang: str, zone: str) -> str:
@@ -70,22 +88,22 @@ def preview(
     case: Case,
     kind: str,
     lang: str,
-    text: str | None = None,
+    text: str | Mapping[str, str] | None = None,
     *,
     renewed: bool = False,
     **changes: Any,
 ) -> str:
     """The alert exactly as publishing it would render it, before anything is written."""
-    view = public_case(case)
+    view, context = localised(case, lang, {"text": text})
     if kind == "further_information":
         changes.setdefault("fi_count", view.fi_count + 1)
     return render(
         f"alerts/{kind}.html",
         lang,
         case=replace(view, **changes),
-        text=text,
         tz=None,
         renewed=renewed,
+        **context,
     )
 
 
@@ -155,7 +173,7 @@ def publish_alert(
     *,
     actor: Actor | None,
     now: datetime,
-    text: str | None = None,
+    text: str | Mapping[str, str] | None = None,
     dedupe_key: str | None = None,
     exclude_acted: bool = False,
     include_acted: bool = False,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,7 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.domain import alerts, audit
+from bot.domain import alerts, audit, translations
 from bot.domain.errors import (
     AlreadyPublished,
     CaseClosed,
@@ -120,7 +120,10 @@ def get_case(session: Session, ref: str, *, for_update: bool = False, whole: boo
     if whole:
         stmt = stmt.options(
             selectinload(Case.people),
-            selectinload(Case.case_targets).selectinload(CaseTarget.target),
+            selectinload(Case.translations),
+            selectinload(Case.case_targets)
+            .selectinload(CaseTarget.target)
+            .selectinload(Target.translations),
         )
     if for_update:
         stmt = stmt.with_for_update()
@@ -228,8 +231,28 @@ def _check_deadline(deadline: datetime | None, now: datetime) -> None:
         raise DeadlineInPast()
 
 
-def _event(session: Session, case: Case, actor: Actor, kind: str, **fields: object) -> None:
-    session.add(CaseEvent(case=case, kind=kind, actor_id=actor.user_id, **fields))
+def _event(session: Session, case: Case, actor: Actor, kind: str, **fields: object) -> CaseEvent:
+    event = CaseEvent(case=case, kind=kind, actor_id=actor.user_id, **fields)
+    session.add(event)
+    return event
+
+
+def _alert_texts(case: Case, text: str | Mapping[str, str]) -> dict[str, str]:
+    """A further information or closing text, as {language: text}: one string is in the
+    case's original language. Each is checked; the original's must be there (it is what the
+    case's record keeps), the others are its translations."""
+    given = {case.language: text} if isinstance(text, str) else dict(text)
+    checked = {}
+    for lang, value in given.items():
+        if lang not in LANGUAGES:
+            raise InvalidValue(field="language", limit=0, allowed=LANGUAGES)
+        if value and value.strip():
+            checked[lang] = check_alert_text(value)
+    if case.language not in checked:
+        if not checked:
+            check_alert_text("")
+        raise InvalidValue(field=case.language, limit=0)
+    return checked
 
 
 def create_case(
@@ -242,6 +265,7 @@ def create_case(
     background: str = "",
     themes: Iterable[str] = (),
     languages: Iterable[str] = (),
+    language: str = "en",
     deadline: datetime | None = None,
     ref: str | None = None,
     internal_index: str | None = None,
@@ -262,6 +286,7 @@ def create_case(
         background=background.strip(),
         themes=_check_themes(themes),
         languages=_check_languages(languages),
+        language=_check_languages([language])[0],
         deadline=deadline,
         deadline_version=1 if deadline else 0,
         status="draft",
@@ -679,7 +704,7 @@ def further_information(
     session: Session,
     actor: Actor,
     ref: str,
-    text: str,
+    text: str | Mapping[str, str],
     internal_note: str | None = None,
     now: datetime | None = None,
     *,
@@ -691,18 +716,25 @@ def further_information(
     now = now or utcnow()
     case = get_case(session, ref, for_update=True)
     check_active(case)
-    text = check_alert_text(text)
+    texts = _alert_texts(case, text)
     case.fi_count += 1
     if renew:
         case.round += 1
         case.round_started_at = now
     case.last_update_at = now
     case.updated_by = actor.user_id
-    _event(
-        session, case, actor, "further_information", public_text=text, internal_note=internal_note
+    event = _event(
+        session,
+        case,
+        actor,
+        "further_information",
+        public_text=texts[case.language],
+        internal_note=internal_note,
     )
+    session.flush()
+    translations.add_event_texts(case, event, texts, actor, now)
     alert = alerts.publish_alert(
-        session, case, "further_information", actor=actor, now=now, text=text, renewed=renew
+        session, case, "further_information", actor=actor, now=now, text=texts, renewed=renew
     )
     audit.record(
         session,
@@ -717,7 +749,12 @@ def further_information(
 
 
 def close(
-    session: Session, actor: Actor, ref: str, outcome: str, text: str, now: datetime | None = None
+    session: Session,
+    actor: Actor,
+    ref: str,
+    outcome: str,
+    text: str | Mapping[str, str],
+    now: datetime | None = None,
 ) -> Alert:
     require(actor, "coordinator", "close")
     now = now or utcnow()
@@ -726,14 +763,16 @@ def close(
         raise UnknownOutcome(outcome=outcome[:32], outcomes=OUTCOMES)
     case = get_case(session, ref, for_update=True)
     check_active(case)
-    text = check_alert_text(text)
+    texts = _alert_texts(case, text)
     case.status = "closed"
     case.outcome = outcome
     case.last_update_at = now
     case.updated_by = actor.user_id
-    _event(session, case, actor, "closed", public_text=text)
+    event = _event(session, case, actor, "closed", public_text=texts[case.language])
+    session.flush()
+    translations.add_event_texts(case, event, texts, actor, now)
     alert = alerts.publish_alert(
-        session, case, "closed", actor=actor, now=now, text=text, include_acted=True
+        session, case, "closed", actor=actor, now=now, text=texts, include_acted=True
     )
     audit.record(
         session,

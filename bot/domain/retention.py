@@ -96,7 +96,9 @@ def _notify(session: Session, case: Case, key: str, now: datetime, rules: Rules)
 
     erase_on = now + rules.notice
     texts = {
-        lang: render("alerts/retention_notice.html", lang, case=public_case(case), on=erase_on)
+        lang: render(
+            "alerts/retention_notice.html", lang, case=public_case(case, lang), on=erase_on
+        )
         for lang in LANGUAGES
     }
     queue(session, NOTICE, case, texts, [], key, now)

@@ -165,11 +165,12 @@ def notify_coordinators(session: Session, job: Job, now: datetime, policy: Polic
     case = _locked_case(session, job, now, policy)
     if case is None:
         return None
-    view = public_case(case)
     days = policy.stale_after.days
     since = case.last_update_at or case.published_at
     alert.texts = {
-        lang: render(f"alerts/{job.kind}.html", lang, case=view, days=days, since=since)
+        lang: render(
+            f"alerts/{job.kind}.html", lang, case=public_case(case, lang), days=days, since=since
+        )
         for lang in LANGUAGES
     }
     staff_ids = staff_subscribers(session, case.id)

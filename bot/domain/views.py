@@ -6,9 +6,10 @@ so an alert, a letter or a subscriber's /case cannot leak them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from bot.domain.translations import Texts
 from bot.store.models import Case, CaseTarget, Person
 
 
@@ -34,6 +35,12 @@ class PublicTarget:
     email: str | None
     salutation: str
     language: str
+    polite_name: str = ""  # the form a salutation uses (ru: name and patronymic)
+    addressee: str = ""  # the address block's form (ru, kk: the dative)
+    asks: str = ""  # what the case asks of this official, one per line
+    pronoun: str | None = None
+    handle: str | None = None
+    web_form: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,10 @@ class PublicCase:
     source_ref: str | None = None  # another organisation's urgent action this one relays
     source_url: str | None = None
     published_at: datetime | None = None
+    asks: str = ""  # what the letters ask for, one per line
+    # the reader's language; the language missing texts were shown in instead, if any
+    language: str = "en"
+    fallback: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,57 +86,77 @@ def case_line(case: Case) -> CaseLine:
     return CaseLine(case.ref, case.title, case.country, case.timezone, case.deadline, case.status)
 
 
-def public_person(person: Person) -> PublicPerson:
+def public_person(person: Person, texts: Texts | None = None) -> PublicPerson:
+    name, occupation = person.name, person.occupation
+    if texts is not None:
+        name = texts.person(person, "name") or name
+        occupation = texts.person(person, "occupation")
     return PublicPerson(
         position=person.position,
-        name=person.name,
+        name=name,
         pronoun=person.pronoun,
         age=person.age,
-        occupation=person.occupation,
+        occupation=occupation,
         group_size=person.group_size,
         status=person.status,
     )
 
 
-def public_target(link: CaseTarget) -> PublicTarget:
+def public_target(link: CaseTarget, texts: Texts | None = None) -> PublicTarget:
     t = link.target
+
+    def text(field: str) -> str:
+        return texts.target(t, field) if texts is not None else getattr(t, field, "") or ""
+
     return PublicTarget(
         role=link.role,
-        title=t.title,
-        name=t.name,
-        institution=t.institution,
+        title=text("title"),
+        name=text("name"),
+        institution=text("institution"),
         country=t.country,
-        address=t.address,
+        address=text("address"),
         email=t.email,
-        salutation=t.salutation,
+        salutation=text("salutation"),
         language=t.language,
+        polite_name=text("polite_name"),
+        addressee=text("addressee"),
+        asks=texts.link(link, "asks") if texts is not None else link.asks or "",
+        pronoun=t.pronoun,
+        handle=t.handle,
+        web_form=t.web_form,
     )
 
 
-def public_case(case: Case) -> PublicCase:
+def public_case(case: Case, lang: str | None = None) -> PublicCase:
+    """The case as a reader of `lang` reads it (its original language when None): each text
+    in that language, or the nearest there is (bot/domain/translations.py), noted."""
+    texts = Texts(case, lang)
     closing = (
         max((e for e in case.events if e.kind == "closed"), key=lambda e: e.at, default=None)
         if case.status == "closed"
         else None
     )
-    return PublicCase(
+    view = PublicCase(
         ref=case.ref,
-        title=case.title,
+        title=texts.case(case, "title"),
         country=case.country,
         timezone=case.timezone,
-        summary=case.summary,
-        background=case.background,
+        summary=texts.case(case, "summary"),
+        background=texts.case(case, "background"),
         themes=tuple(case.themes or ()),
         languages=tuple(case.languages or ()),
         deadline=case.deadline,
         status=case.status,
         outcome=case.outcome,
         fi_count=case.fi_count,
-        people=tuple(public_person(p) for p in case.people),
-        targets=tuple(public_target(link) for link in case.case_targets),
+        people=tuple(public_person(p, texts) for p in case.people),
+        targets=tuple(public_target(link, texts) for link in case.case_targets),
         source_ref=case.source_ref,
         source_url=case.source_url,
         published_at=case.published_at,
         closed_at=closing.at if closing else None,
-        closing_text=closing.public_text if closing else None,
+        closing_text=texts.event(closing) if closing else None,
+        asks=texts.case(case, "asks"),
+        language=texts.lang,
     )
+    return replace(view, fallback=texts.fallback)

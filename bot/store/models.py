@@ -64,7 +64,10 @@ ALERT_KINDS = (
 # held: a digest subscriber's copy waiting for their digest; bundled: gone out in one.
 DELIVERY_STATUSES = ("pending", "sent", "failed", "held", "bundled")
 STAFF_ROLES = ("admin", "coordinator")
-ACTION_HOWS = ("email", "letter", "fax", "social", "other")
+ACTION_HOWS = ("email", "letter", "fax", "social", "web_form", "call", "other")
+# What a case's content is made of, per language (bot/domain/translations.py): the entity a
+# translated text belongs to.
+TRANSLATED_ENTITIES = ("case", "person", "event", "link")
 WATCH_KINDS = ("feed", "page")
 WATCH_STATUSES = ("active", "muted")
 # seen: stored without a notice (a first check's backlog, no keyword matched); announced: sent
@@ -138,6 +141,11 @@ class Case(Base):
     # report acting again, and reminders go to who has not acted in this round.
     round: Mapped[int] = mapped_column(Integer, server_default="1")
     round_started_at: Mapped[datetime | None]
+    # The language the coordinator wrote the case in: the text columns hold it, and
+    # case_translations the other languages (bot/domain/translations.py).
+    language: Mapped[str] = mapped_column(String(8), server_default="en")
+    # What the letters ask for, one ask per line (a target's own list is on case_targets).
+    asks: Mapped[str] = mapped_column(Text, server_default="")
 
     people: Mapped[list[Person]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Person.position"
@@ -150,6 +158,9 @@ class Case(Base):
     )
     letters: Mapped[list[ModelLetter]] = relationship(
         back_populates="case", cascade="all, delete-orphan"
+    )
+    translations: Mapped[list[CaseTranslation]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", passive_deletes=True
     )
 
     def __repr__(self) -> str:
@@ -209,6 +220,8 @@ class CaseEvent(Base):
 
 class Target(Base):
     __tablename__ = "targets"
+    # a unique index, not a constraint: SQLite adds it without rebuilding the table
+    __table_args__ = (Index("ix_targets_key", "key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -218,7 +231,20 @@ class Target(Base):
     address: Mapped[str] = mapped_column(Text, default="")
     email: Mapped[str | None] = mapped_column(String(254))
     salutation: Mapped[str] = mapped_column(String(200), default="")
+    # the language the official prefers letters in
     language: Mapped[str] = mapped_column(String(8), default="en")
+    # the language the text columns are written in; target_translations hold the others
+    text_language: Mapped[str] = mapped_column(String(8), server_default="en")
+    # a stable key (e.g. "kz-prosecutor-general"): a case document reuses the target by it
+    key: Mapped[str | None] = mapped_column(String(64))
+    # "he", "she" or None: the default salutation's agreement (Уважаемый / Уважаемая)
+    pronoun: Mapped[str | None] = mapped_column(String(16))
+    handle: Mapped[str | None] = mapped_column(String(100))  # a social-media handle
+    web_form: Mapped[str | None] = mapped_column(String(500))
+
+    translations: Mapped[list[TargetTranslation]] = relationship(
+        back_populates="target", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     def __repr__(self) -> str:
         return f"Target(id={self.id!r}, title={self.title!r})"
@@ -236,12 +262,74 @@ class CaseTarget(Base):
     )
     role: Mapped[str] = mapped_column(String(8), default="primary")
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # what this case asks of this official, one per line; empty: the case's asks
+    asks: Mapped[str] = mapped_column(Text, server_default="")
 
     case: Mapped[Case] = relationship(back_populates="case_targets")
     target: Mapped[Target] = relationship()
 
     def __repr__(self) -> str:
         return f"CaseTarget(case_id={self.case_id!r}, target_id={self.target_id!r})"
+
+
+class CaseTranslation(Base):
+    """A case's text in a language other than its original: one field of the case, of one of
+    its people ("person", the person's id), of an event ("event": a further information, a
+    status change, the closing text) or of a target on this case ("link", the target's id:
+    the asks of that official). Who wrote it, and when."""
+
+    __tablename__ = "case_translations"
+    __table_args__ = (
+        UniqueConstraint(
+            "case_id",
+            "entity",
+            "entity_id",
+            "field",
+            "language",
+            name="uq_case_translations_text",
+        ),
+        CheckConstraint(_in("entity", TRANSLATED_ENTITIES), name="entity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    entity: Mapped[str] = mapped_column(String(8))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    translated_by: Mapped[int | None] = mapped_column(BigInteger)
+    translated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="translations")
+
+    def __repr__(self) -> str:
+        return (
+            f"CaseTranslation(case_id={self.case_id!r}, {self.entity}:{self.entity_id}"
+            f".{self.field}, {self.language!r})"
+        )
+
+
+class TargetTranslation(Base):
+    """A target's field in another language. Targets are shared by cases: so is this."""
+
+    __tablename__ = "target_translations"
+    __table_args__ = (
+        UniqueConstraint("target_id", "field", "language", name="uq_target_translations_text"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"))
+    field: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    translated_by: Mapped[int | None] = mapped_column(BigInteger)
+    translated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    target: Mapped[Target] = relationship(back_populates="translations")
+
+    def __repr__(self) -> str:
+        return f"TargetTranslation(target_id={self.target_id!r}.{self.field}, {self.language!r})"
 
 
 class ModelLetter(Base):
@@ -276,7 +364,10 @@ class Subscriber(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     digest_hour: Mapped[int] = mapped_column(Integer, default=9)
+    # the sender block of their letters: a name, and optionally a town and an e-mail
     signature: Mapped[str | None] = mapped_column(String(200))
+    sender_town: Mapped[str | None] = mapped_column(String(100))
+    sender_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     scopes: Mapped[list[Scope]] = relationship(

@@ -115,7 +115,11 @@ def edit_target(ctx: Ctx) -> Reply:
     link = cases.edit_target(ctx.session, ctx.actor, ref, position, field, parts[3])
     value = link.role if field == "role" else getattr(link.target, field)
     return Reply.page(
-        "bot/target_saved.html", ctx.lang, ref=link.case.ref, position=position, field=field,
+        "bot/target_saved.html",
+        ctx.lang,
+        ref=link.case.ref,
+        position=position,
+        field=field,
         value=value,
     )
 
@@ -146,7 +150,11 @@ def button_target_role(ctx: Ctx) -> Reply:
     ref, position, role = ctx.args[0], int(ctx.args[1]), ctx.args[2]
     link = cases.edit_target(ctx.session, ctx.actor, ref, position, "role", role)
     page = Reply.page(
-        "bot/target_saved.html", ctx.lang, ref=link.case.ref, position=position, field="role",
+        "bot/target_saved.html",
+        ctx.lang,
+        ref=link.case.ref,
+        position=position,
+        field="role",
         value=role,
     )
     return replace(page, edit=True)

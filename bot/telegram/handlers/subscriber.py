@@ -78,7 +78,7 @@ def show_case(ctx: Ctx, ref: str | None = None) -> Reply:
         "bot/case.html",
         ctx.lang,
         case_buttons(ctx.lang, case.ref, closed=case.status == "closed"),
-        case=public_case(case),
+        case=public_case(case, ctx.lang),
         tally=tally,
         staff=staff_here,
         internal_index=case.internal_index if staff_here else None,
