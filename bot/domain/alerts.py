@@ -55,7 +55,7 @@ def localised(
     if isinstance(text, Mapping):
         picked, used = pick_text(dict(text), lang, case.language or "en")
         local["text"] = picked
-        if used != lang and view.fallback is None:
+        if used != lang:  # the alert's own text is what the reader reads first
             view = replace(view, fallback=used)
     return view, local
 

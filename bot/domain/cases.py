@@ -165,6 +165,7 @@ def list_cases(
 ) -> list[Case]:
     stmt = (
         select(Case)
+        .options(selectinload(Case.translations))  # the titles in the reader's language
         .where(Case.status.in_(tuple(statuses)))
         # (status, deadline) is indexed: an expression here would sort every active case
         .order_by(Case.deadline, Case.id)

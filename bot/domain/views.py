@@ -82,8 +82,10 @@ class CaseLine:
     status: str
 
 
-def case_line(case: Case) -> CaseLine:
-    return CaseLine(case.ref, case.title, case.country, case.timezone, case.deadline, case.status)
+def case_line(case: Case, lang: str | None = None) -> CaseLine:
+    """`case.translations` loaded (list_cases does) when `lang` is given."""
+    title = Texts(case, lang).case(case, "title") if lang else case.title
+    return CaseLine(case.ref, title, case.country, case.timezone, case.deadline, case.status)
 
 
 def public_person(person: Person, texts: Texts | None = None) -> PublicPerson:

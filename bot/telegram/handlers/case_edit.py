@@ -84,7 +84,7 @@ def _themes(ctx: Ctx, ref: str, chosen: list[str]) -> Reply:
 
 def closed(ctx: Ctx) -> Reply:
     """Cases that have ended, newest first among the last fifty, each a button."""
-    views = [case_line(c) for c in cases.list_cases(ctx.session, statuses=("closed",))]
+    views = [case_line(c, ctx.lang) for c in cases.list_cases(ctx.session, statuses=("closed",))]
     return Reply.page(
         "bot/closed.html", ctx.lang, cases_page_buttons(ctx.lang, views, 0, 1), cases=views
     )

@@ -241,7 +241,7 @@ def drafts(ctx: Ctx) -> Reply:
     """Cases not yet published, each a button that opens it (drafts exist for staff only)."""
     if not ctx.private:
         raise PrivateOnly(action="drafts", role="coordinator")
-    views = [case_line(c) for c in cases.list_cases(ctx.session, statuses=("draft",))]
+    views = [case_line(c, ctx.lang) for c in cases.list_cases(ctx.session, statuses=("draft",))]
     return Reply.page(
         "bot/drafts.html", ctx.lang, cases_page_buttons(ctx.lang, views, 0, 1), cases=views
     )

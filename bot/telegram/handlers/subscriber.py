@@ -40,7 +40,7 @@ def cases_page(ctx: Ctx, page: int = 0, *, edit: bool = False) -> Reply:
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     rows = cases.list_cases(ctx.session, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
-    views = [case_line(c) for c in rows]
+    views = [case_line(c, ctx.lang) for c in rows]
     return Reply(
         Reply.page(
             "bot/cases.html",
