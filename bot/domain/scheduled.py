@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -33,11 +33,20 @@ from sqlalchemy.orm import Session
 from bot import schedule
 from bot.domain import alerts
 from bot.domain.cases import get_case
+from bot.domain.translations import chain
 from bot.domain.views import public_case
 from bot.languages import LANGUAGES
 from bot.schedule import CaseClock, DigestClock, Job, Plan, Policy
 from bot.store.db import is_postgresql
-from bot.store.models import Alert, Case, CaseEvent, Delivery, Staff, Subscriber
+from bot.store.models import (
+    Alert,
+    Case,
+    CaseEvent,
+    CaseTranslation,
+    Delivery,
+    Staff,
+    Subscriber,
+)
 from bot.store.urgency import urgency
 from bot.texts import render
 
@@ -51,6 +60,17 @@ class DigestItem:
     kind: str
     ref: str | None
     title: str | None
+    # the title's translations, (language, text), and the language `title` is written in
+    titles: tuple[tuple[str, str], ...] = ()
+    language: str = "en"
+
+    def title_in(self, lang: str) -> str | None:
+        translated = dict(self.titles)
+        for code in chain(lang, self.language):
+            text = self.title if code == self.language else translated.get(code)
+            if text:
+                return text
+        return self.title
 
 
 @dataclass(frozen=True)
@@ -232,10 +252,14 @@ def send_digests(session: Session, jobs: Sequence[Job], now: datetime) -> dict[s
     """
     wanted = {job.key: job.subscriber_id for job in jobs if job.subscriber_id is not None}
     held = _lock_held(session, set(wanted.values()), now)
+    titles = _titles(session, {row.case_id for rows in held.values() for row in rows})
     rendered: dict[tuple[DigestItem, ...], dict[str, str]] = {}
     texts: dict[str, dict[str, str]] = {}
     for key, subscriber_id in wanted.items():
-        items = tuple(DigestItem(row.kind, row.ref, row.title) for row in held[subscriber_id])
+        items = tuple(
+            DigestItem(row.kind, row.ref, row.title, titles.get(row.case_id, ()), row.language)
+            for row in held[subscriber_id]
+        )
         if not items:
             continue
         if items not in rendered:
@@ -277,8 +301,10 @@ def _lock_held(
             Alert.id.label("alert_id"),
             Alert.created_at,
             Alert.kind,
+            Alert.case_id,
             Case.ref,
             Case.title,
+            Case.language,
         )
         .join(Alert, Alert.id == Delivery.alert_id)
         .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
@@ -295,6 +321,27 @@ def _lock_held(
     for row in sorted(rows, key=lambda row: (row.created_at, row.alert_id)):
         held[row.subscriber_id].append(row)
     return held
+
+
+def _titles(
+    session: Session, case_ids: Collection[int | None]
+) -> dict[int, tuple[tuple[str, str], ...]]:
+    """The translated titles of these cases: case id → ((language, title), …)."""
+    found: defaultdict[int, list[tuple[str, str]]] = defaultdict(list)
+    ids = sorted(i for i in case_ids if i is not None)
+    for start in range(0, len(ids), KEY_CHUNK):
+        rows = session.execute(
+            select(CaseTranslation.case_id, CaseTranslation.language, CaseTranslation.text)
+            .where(
+                CaseTranslation.case_id.in_(ids[start : start + KEY_CHUNK]),
+                CaseTranslation.entity == "case",
+                CaseTranslation.field == "title",
+            )
+            .order_by(CaseTranslation.case_id, CaseTranslation.language)
+        )
+        for case_id, language, text in rows:
+            found[case_id].append((language, text))
+    return {case_id: tuple(pairs) for case_id, pairs in found.items()}
 
 
 def _claim_all(
@@ -319,7 +366,7 @@ def _claim_all(
 
 
 def digest_text(items: Sequence[DigestItem], lang: str) -> str:
-    shown = items[:MAX_DIGEST_ITEMS]
+    shown = [replace(item, title=item.title_in(lang)) for item in items[:MAX_DIGEST_ITEMS]]
     return render(
         "alerts/digest.html", lang, items=shown, count=len(items), more=len(items) - len(shown)
     )

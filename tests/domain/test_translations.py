@@ -195,3 +195,12 @@ def test_a_too_long_translation_and_a_subscriber_are_refused_with_nothing_writte
 
     refused(sessions, TextTooLong, too_long)
     refused(sessions, NotAllowed, plain)
+
+
+def test_a_digest_lists_each_case_under_its_title_in_the_readers_language() -> None:
+    from bot.domain.scheduled import DigestItem, digest_text
+
+    item = DigestItem("new", REF, "Activist detained", (("kk", "Белсенді ұсталды"),), "en")
+    assert "Белсенді ұсталды" in digest_text([item], "kk")
+    assert "Activist detained" in digest_text([item], "ru")  # no Russian: the original
+    assert "Activist detained" in digest_text([item], "en")
