@@ -8,6 +8,7 @@ from bot.cli.context import LazyRuntime, pass_runtime
 from bot.domain import actions, cases
 from bot.domain.staff import SYSTEM
 from bot.domain.views import case_line, public_case
+from bot.languages import LANGUAGES
 from bot.store.models import CASE_STATUSES
 from bot.texts import render
 
@@ -36,8 +37,14 @@ def list_cases(runtime: LazyRuntime, statuses: tuple[str, ...]) -> None:
 
 @cases_group.command("show")
 @click.argument("ref")
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="The case's texts in this language (the nearest there is). Default: its original.",
+)
 @pass_runtime
-def show(runtime: LazyRuntime, ref: str) -> None:
+def show(runtime: LazyRuntime, ref: str, lang: str | None) -> None:
     """Public and internal details of one case (never restricted fields)."""
     with runtime.transaction() as session:
         case = cases.get_case(session, ref)
@@ -45,7 +52,7 @@ def show(runtime: LazyRuntime, ref: str) -> None:
         click.echo(
             render(
                 "cli/case_show.txt",
-                case=public_case(case),
+                case=public_case(case, lang),
                 stats=stats,
                 internal_index=case.internal_index,
             )
