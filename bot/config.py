@@ -13,6 +13,7 @@ from cryptography.fernet import Fernet
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.languages import CONTENT_ORDER, LANGUAGES
 from bot.schedule import parse_offsets
 
 DEFAULT_DATABASE_URL = "sqlite:///var/uabot.sqlite3"
@@ -34,6 +35,9 @@ class Settings(BaseSettings):
     ADMIN_IDS: Annotated[tuple[int, ...], NoDecode] = ()
     UABOT_SECRET_KEYS: Annotated[tuple[str, ...], NoDecode] = Field(default=(), repr=False)
     TZ: str = "UTC"
+    # A reader whose language a case lacks gets the next language of this order that it has
+    # (bot/domain/translations.py), then the case's original.
+    CONTENT_LANGUAGE_ORDER: Annotated[tuple[str, ...], NoDecode] = CONTENT_ORDER
     SANDBOX_HOST: str = "127.0.0.1"
     SANDBOX_PORT: int = 8080
     LOG_LEVEL: str = "INFO"
@@ -130,6 +134,21 @@ class Settings(BaseSettings):
         if not all(item.lstrip("-").isdigit() for item in items):
             raise ValueError("must be comma-separated numeric Telegram user ids")
         return tuple(int(item) for item in items)
+
+    @field_validator("CONTENT_LANGUAGE_ORDER", mode="before")
+    @classmethod
+    def _content_order(cls, value: object) -> tuple[str, ...]:
+        items = value if isinstance(value, (tuple, list)) else str(value or "").split(",")
+        codes = tuple(str(item).strip().lower() for item in items if str(item).strip())
+        if (
+            not codes
+            or any(code not in LANGUAGES for code in codes)
+            or len(set(codes)) < len(codes)
+        ):
+            raise ValueError(
+                f"must be languages from {', '.join(LANGUAGES)}, comma-separated, each once"
+            )
+        return codes
 
     @field_validator("UABOT_SECRET_KEYS", mode="before")
     @classmethod

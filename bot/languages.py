@@ -13,3 +13,13 @@ FALLBACKS = {"kk": ("kk", "ru"), "ru": ("ru",), "en": ()}
 # Case content (bot/domain/translations.py): a reader whose language a case lacks gets the
 # next language in this order that it has, then the case's original.
 CONTENT_ORDER = ("kk", "ru", "en")
+_content_order = [CONTENT_ORDER]
+
+
+def content_order() -> tuple[str, ...]:
+    return _content_order[0]
+
+
+def configure_content_order(order: tuple[str, ...]) -> None:
+    """The deployment's order (CONTENT_LANGUAGE_ORDER), set once at start-up."""
+    _content_order[0] = order

@@ -18,7 +18,7 @@ from typing import ParamSpec, TypeVar
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import logging_filters
+from bot import languages, logging_filters
 from bot.config import ConfigError, Settings, load_settings
 from bot.store import restricted
 from bot.store.crypto import keyring
@@ -85,6 +85,7 @@ class Runtime:
         # Before anything else can log: no token, key or message text in any record.
         logging_filters.install(settings.TELEGRAM_TOKEN, *settings.UABOT_SECRET_KEYS)
         keyring.configure(settings.UABOT_SECRET_KEYS)
+        languages.configure_content_order(settings.CONTENT_LANGUAGE_ORDER)
         return cls(settings)
 
     def require_keys(self) -> None:

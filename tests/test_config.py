@@ -22,6 +22,7 @@ BAD_VALUES = {
     "BOT_API_BASE_URL": "localhost:8081/bot",
     "ADMIN_IDS": "12345,alice",
     "TZ": "Mars/Olympus_Mons",
+    "CONTENT_LANGUAGE_ORDER": "kk,uz,en",
     "UABOT_SECRET_KEYS": "CANARY-not-a-fernet-key",
 }
 
@@ -79,6 +80,13 @@ def test_the_environment_wins_over_the_dot_env_file(
 def test_an_empty_token_means_the_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TELEGRAM_TOKEN", "")
     assert load_settings().sandbox
+
+
+def test_the_content_language_order_is_read_as_a_list_of_languages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CONTENT_LANGUAGE_ORDER", " RU, kk ,en")
+    assert load_settings().CONTENT_LANGUAGE_ORDER == ("ru", "kk", "en")
 
 
 def test_a_postgresql_url_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:

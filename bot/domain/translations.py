@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from bot.domain import audit
 from bot.domain.errors import InvalidValue, TextTooLong
 from bot.domain.staff import Actor, require
-from bot.languages import CONTENT_ORDER, LANGUAGES
+from bot.languages import LANGUAGES, content_order
 from bot.store.models import (
     Case,
     CaseEvent,
@@ -118,7 +118,7 @@ FIELD_NAMES = (
 def chain(lang: str, original: str) -> tuple[str, ...]:
     """The languages a reader of `lang` is given, nearest first: their own, the ones after it
     in the deployment's order (kk → ru → en), then the case's original."""
-    order = CONTENT_ORDER
+    order = content_order()
     after = order[order.index(lang) + 1 :] if lang in order else order
     return tuple(dict.fromkeys((lang, *after, original)))
 

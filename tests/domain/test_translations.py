@@ -204,3 +204,13 @@ def test_a_digest_lists_each_case_under_its_title_in_the_readers_language() -> N
     assert "Белсенді ұсталды" in digest_text([item], "kk")
     assert "Activist detained" in digest_text([item], "ru")  # no Russian: the original
     assert "Activist detained" in digest_text([item], "en")
+
+
+def test_the_deployments_order_decides_the_nearest_language() -> None:
+    from bot.languages import CONTENT_ORDER, configure_content_order
+
+    configure_content_order(("kk", "en", "ru"))
+    try:
+        assert chain("kk", "ru") == ("kk", "en", "ru")
+    finally:
+        configure_content_order(CONTENT_ORDER)
