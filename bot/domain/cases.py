@@ -28,6 +28,7 @@ from bot.domain.errors import (
     DeadlineInPast,
     InvalidCountry,
     InvalidValue,
+    OriginalMissing,
     TextTooLong,
     UnknownCase,
     UnknownOutcome,
@@ -252,7 +253,7 @@ def _alert_texts(case: Case, text: str | Mapping[str, str]) -> dict[str, str]:
     if case.language not in checked:
         if not checked:
             check_alert_text("")
-        raise InvalidValue(field=case.language, limit=0)
+        raise OriginalMissing(ref=case.ref, language=case.language)
     return checked
 
 

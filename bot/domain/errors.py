@@ -108,3 +108,9 @@ class NotAllowed(DomainError):
 
 class NotSubscribed(DomainError):
     code = "not_subscribed"
+
+
+class OriginalMissing(DomainError):
+    """A text given in several languages without the case's original one."""
+
+    code = "original_missing"

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain import cases, translations
-from bot.domain.errors import InvalidValue, NotAllowed, TextTooLong
+from bot.domain.errors import InvalidValue, NotAllowed, OriginalMissing, TextTooLong
 from bot.domain.translations import Path, chain, parse_path
 from bot.domain.views import public_case
 from bot.store.models import Alert, CaseTranslation
@@ -173,11 +173,12 @@ def test_a_further_information_must_have_the_original_language(
 ) -> None:
     with sessions.begin() as session:
         active(session, REF)
-    refused(
+    error = refused(
         sessions,
-        InvalidValue,
+        OriginalMissing,
         lambda s: cases.further_information(s, COORDINATOR, REF, {"ru": "Текст"}, now=NOW),
     )
+    assert "ағылшын тілінде" in error.message("kk")
 
 
 def test_a_too_long_translation_and_a_subscriber_are_refused_with_nothing_written(
