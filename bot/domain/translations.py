@@ -238,13 +238,13 @@ def missing(case: Case, lang: str) -> list[str]:
     for path, base, found in texts_of(case):
         if not base:
             continue
-        original = _original_of(case, path)
+        original = original_of(case, path)
         if lang != original and not found.get(lang):
             out.append(str(path))
     return out
 
 
-def _original_of(case: Case, path: Path) -> str:
+def original_of(case: Case, path: Path) -> str:
     if path.kind == "target" and path.field not in LINK_FIELDS:
         return _link_at(case, path.position).target.text_language or "en"
     return case.language or "en"
@@ -268,7 +268,7 @@ def current(case: Case, path: Path, lang: str) -> str | None:
     """The text at `path` in `lang` exactly (no fallback), or None."""
     for p, base, found in texts_of(case):
         if p == path:
-            return base if lang == _original_of(case, p) and base else found.get(lang)
+            return base if lang == original_of(case, p) and base else found.get(lang)
     return None
 
 
@@ -294,7 +294,7 @@ def set_text(
         raise TextTooLong(field=str(path), limit=limit, length=len(text))
     now = now or utcnow()
     before = current(case, path, lang)
-    original = _original_of(case, path)
+    original = original_of(case, path)
     if path.kind == "target" and path.field not in LINK_FIELDS:
         target = _link_at(case, path.position).target
         if lang == original and hasattr(Target, path.field):
