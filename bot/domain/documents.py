@@ -128,7 +128,7 @@ class DocumentError(DomainError):
 # ---- reading ------------------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(yaml.CSafeLoader):
     """YAML as JSON reads it: only true/false are booleans (YAML 1.1 also takes `no`, which
     is Norway's country code), and dates stay text (the deadline is read as local time)."""
 
@@ -556,13 +556,13 @@ def import_document(
     case = cases.get_case(session, doc.ref, for_update=True)
     if case.status == "closed":
         raise read.fail("ref", "closed")
-    if existing is not None:
-        _update_case(session, actor, read, case, doc, now)
-    _write_texts(session, actor, read, case, doc, now)
-    _write_people(session, actor, read, case, doc, now)
-    _write_targets(session, actor, read, case, doc, now)
-    _write_letters(session, actor, read, case, doc, now)
-    _write_updates(session, actor, read, case, doc, now)
+    # The case and its rows are all in this session: the domain functions' own reads need
+    # not flush before each query (they flush where they need an id).
+    with session.no_autoflush:
+        if existing is not None:
+            _update_case(session, actor, read, case, doc, now)
+        for write in (_write_texts, _write_people, _write_targets, _write_letters, _write_updates):
+            write(session, actor, read, case, doc, now)
     return case, existing is None
 
 
