@@ -4,11 +4,13 @@ names the field and its line and writes nothing (on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import resources
 from bot.domain import cases, documents
 from bot.domain.documents import DocumentError
 from bot.domain.staff import SYSTEM
@@ -245,3 +247,11 @@ def test_json_is_read_as_the_same_document(sessions: sessionmaker[Session]) -> N
     data: dict[str, Any] = documents.load(document())[0]
     ref, created = _import(sessions, json.dumps(data, ensure_ascii=False, indent=2))
     assert created and ref == "KZ-2026-201"
+
+
+def test_the_format_documentation_shows_the_first_seed_case_as_shipped() -> None:
+    text = (Path(__file__).parents[2] / "docs" / "CASE_FORMAT.md").read_text(encoding="utf-8")
+    example = text.rsplit("```yaml\n", 1)[1].split("```", 1)[0]
+    seed = resources.directory(resources.SEED_CASES) / "KZ-2026-001.yaml"
+    assert example == seed.read_text(encoding="utf-8")
+    documents.validate(*documents.load(example))
