@@ -8,8 +8,10 @@ Loading twice changes nothing (cases are found by reference, subscribers by chat
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -49,6 +51,11 @@ class SeedCase:
 
 def seed_documents() -> list[tuple[Any, dict[str, int]]]:
     """The four seed cases' documents, parsed, with their lines, in reference order."""
+    return copy.deepcopy(_parsed_seed_documents())
+
+
+@lru_cache(maxsize=1)
+def _parsed_seed_documents() -> list[tuple[Any, dict[str, int]]]:
     folder = resources.directory(resources.SEED_CASES)
     return [
         documents.load(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.yaml"))
@@ -94,10 +101,21 @@ def _seed_case(data: Any, lines: dict[str, int]) -> SeedCase:
     )
 
 
-# The seed cases as rows, for tests and benchmarks that build them their own way (with
-# canaries in their restricted fields, say); `load_cases` imports the documents themselves.
-SEED_CASES = tuple(_seed_case(data, lines) for data, lines in seed_documents())
-DEMO_TARGETS = SEED_CASES[0].targets
+@lru_cache(maxsize=1)
+def seed_cases() -> tuple[SeedCase, ...]:
+    """The seed cases as rows, for tests and benchmarks that build them their own way (with
+    canaries in their restricted fields, say); `load_cases` imports the documents themselves."""
+    return tuple(_seed_case(data, lines) for data, lines in _parsed_seed_documents())
+
+
+def __getattr__(name: str) -> Any:
+    # SEED_CASES and DEMO_TARGETS, read from the documents when first asked for: importing
+    # this module reads no file, so `uabot --help` works whatever is in bot/seed.
+    if name == "SEED_CASES":
+        return seed_cases()
+    if name == "DEMO_TARGETS":
+        return seed_cases()[0].targets
+    raise AttributeError(name)
 
 
 @dataclass(frozen=True)
