@@ -148,7 +148,7 @@ def load(text: str) -> tuple[Any, dict[str, int]]:
     try:
         node = loader.get_single_node()
         if node is None:
-            raise DocumentError("", 1, "wrong_type", expected="mapping")
+            raise DocumentError("", 1, "wrong_type", expected="mapping", got="null")
         lines: dict[str, int] = {"": node.start_mark.line + 1}
         _lines(node, "", lines)
         return loader.construct_document(node), lines
@@ -338,7 +338,8 @@ def validate(data: Any, lines: LineMap | None = None) -> CaseDocument:
     read = _Reader(lines or {})
     doc = read.mapping(data, "", CASE_KEYS, required=("format", "ref", "country", "title"))
     if doc["format"] != FORMAT:
-        raise read.fail("format", "unknown_value", what="format", value="", allowed=(FORMAT,))
+        value = str(doc["format"])[:40]
+        raise read.fail("format", "unknown_value", what="format", value=value, allowed=(FORMAT,))
     language = read.language(doc.get("language"), "language") or "en"
     country = _country(read, doc["country"], "country")
     zone = read.text(doc.get("timezone"), "timezone") or country_timezone(country)
