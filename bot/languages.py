@@ -13,7 +13,7 @@ FALLBACKS = {"kk": ("kk", "ru"), "ru": ("ru",), "en": ()}
 # Case content (bot/domain/translations.py): a reader whose language a case lacks gets the
 # next language in this order that it has, then the case's original.
 CONTENT_ORDER = ("kk", "ru", "en")
-_content_order = [CONTENT_ORDER]
+_content_order: list[tuple[str, ...]] = [CONTENT_ORDER]
 
 
 def content_order() -> tuple[str, ...]:

@@ -19,6 +19,7 @@ MIGRATIONS: Resource = ("bot.migrations", "")
 WEB_STATIC: Resource = ("bot.sandbox.web", "static")
 SAMPLE_FEEDS: Resource = ("bot.sandbox", "sample_feeds")
 LOCALES: Resource = ("bot", "locales")  # gettext catalogs: .po, and .mo that `make` compiles
+SEED_CASES: Resource = ("bot", "seed")  # the demo's four case documents (YAML)
 
 # resource -> files (relative to it) that must be there; one per kind is enough to catch a
 # pattern left out of pyproject.toml's package-data.
@@ -39,6 +40,7 @@ SHIPPED: dict[Resource, tuple[str, ...]] = {
     MIGRATIONS: ("env.py", "script.py.mako", "versions/0001_initial_schema.py"),
     WEB_STATIC: ("index.html", "chat.js", "chat.css", "favicon.svg"),
     SAMPLE_FEEDS: ("kz-monitor.xml",),
+    SEED_CASES: ("KZ-2026-001.yaml",),
 }
 
 

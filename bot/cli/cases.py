@@ -1,11 +1,13 @@
-"""`uabot cases list|show|publish`."""
+"""`uabot cases list|show|publish|import|export`."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
 from bot.cli.context import LazyRuntime, pass_runtime
-from bot.domain import actions, cases
+from bot.domain import actions, cases, documents
 from bot.domain.staff import SYSTEM
 from bot.domain.views import case_line, public_case
 from bot.languages import LANGUAGES
@@ -69,3 +71,48 @@ def publish(runtime: LazyRuntime, ref: str) -> None:
         click.echo(
             render("cli/published.txt", ref=cases.normalise_ref(ref), recipients=alert.recipients)
         )
+
+
+@cases_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_runtime
+def import_case(runtime: LazyRuntime, file: Path) -> None:
+    """Create a draft from a case document (YAML or JSON), or update the draft or active
+    case with its reference; a bad document changes nothing (docs/CASE_FORMAT.md)."""
+    data, lines = _read(file)
+    try:
+        with runtime.transaction() as session:
+            case, created = documents.import_document(session, SYSTEM, data, lines)
+            ref, status = case.ref, case.status
+    except documents.DocumentError as exc:
+        raise click.ClickException(f"{file}: {exc.message()}") from None
+    click.echo(render("cli/imported.txt", ref=ref, status=status, created=created))
+
+
+def _read(file: Path) -> tuple[object, dict[str, int]]:
+    try:
+        return documents.load(file.read_text(encoding="utf-8"))
+    except documents.DocumentError as exc:
+        raise click.ClickException(f"{file}: {exc.message()}") from None
+    except UnicodeDecodeError:
+        raise click.ClickException(render("cli/not_utf8.txt", file=str(file))) from None
+
+
+@cases_group.command("export")
+@click.argument("ref")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the document to this file instead of standard output.",
+)
+@pass_runtime
+def export_case(runtime: LazyRuntime, ref: str, output: Path | None) -> None:
+    """Write a case as a document (YAML): every public and internal field in every
+    language; restricted fields never."""
+    with runtime.transaction() as session:
+        text = documents.dump(documents.export_document(cases.get_case(session, ref)))
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    click.echo(render("cli/exported.txt", ref=cases.normalise_ref(ref), file=str(output)), err=True)

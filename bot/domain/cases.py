@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
@@ -27,6 +28,7 @@ from bot.domain.errors import (
     CaseNotReady,
     DeadlineInPast,
     InvalidCountry,
+    InvalidTimezone,
     InvalidValue,
     OriginalMissing,
     TextTooLong,
@@ -97,6 +99,12 @@ class TargetInput:
     salutation: str = ""
     language: str = "en"
     role: str = "primary"
+    # A stable key ("kz-prosecutor-general"): a target with this key is reused, not duplicated.
+    key: str | None = None
+    pronoun: str | None = None
+    handle: str | None = None
+    web_form: str | None = None
+    text_language: str = "en"  # the language title, name… are written in
 
 
 # Capital Cyrillic letters that look like Latin ones: a phone on a Russian or Kazakh layout
@@ -228,6 +236,16 @@ def _check_languages(languages: Iterable[str]) -> list[str]:
     return codes or ["en"]
 
 
+def check_timezone(zone: str) -> str:
+    """An IANA zone name as zoneinfo knows it ("Asia/Almaty")."""
+    name = zone.strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidTimezone(value=name[:40]) from None
+    return name
+
+
 def _check_deadline(deadline: datetime | None, now: datetime) -> None:
     if deadline is not None and deadline <= now:
         raise DeadlineInPast()
@@ -274,7 +292,9 @@ def create_case(
     internal_notes: str | None = None,
     demo: bool = False,
     now: datetime | None = None,
+    timezone: str | None = None,
 ) -> Case:
+    """`timezone`: how the deadline reads; the country's zone when None."""
     require(actor, "coordinator", "newcase")
     now = now or utcnow()
     country = _check_country(country)
@@ -283,7 +303,7 @@ def create_case(
         ref=normalise_ref(ref) if ref else next_ref(session, country, now),
         title=_check_text("title", title, 200),
         country=country,
-        timezone=country_timezone(country),
+        timezone=check_timezone(timezone) if timezone else country_timezone(country),
         summary=summary.strip(),
         background=background.strip(),
         themes=_check_themes(themes),
@@ -407,10 +427,9 @@ def _check_case_change(field: str, value: str) -> object:
         return _check_themes(value.replace(",", " ").split())
     if field == "languages":
         return _check_languages(value.replace(",", " ").split())
-    text = _check_text(field, value, _CASE_LIMITS[field])
-    if field == "source_url" and not text.lower().startswith(("https://", "http://")):
-        raise InvalidValue(field=field, limit=_CASE_LIMITS[field])
-    return text
+    if field == "source_url":
+        return _check_url(field, value, _CASE_LIMITS[field])
+    return _check_text(field, value, _CASE_LIMITS[field])
 
 
 def edit_case(session: Session, actor: Actor, ref: str, field: str, value: str) -> Case:
@@ -562,17 +581,7 @@ def add_target(session: Session, actor: Actor, ref: str, target: TargetInput) ->
         raise CaseClosed(ref=case.ref)
     if target.role not in TARGET_ROLES:
         raise UnknownRole(role=target.role[:16], roles=TARGET_ROLES)
-    email = None if target.email is None else checked_email(target.email)
-    row = Target(
-        title=_check_text("title", target.title, 200),
-        name=_check_text("name", target.name, 200),
-        country=_check_country(target.country),
-        institution=target.institution.strip(),
-        address=target.address.strip(),
-        email=email,
-        salutation=target.salutation.strip(),
-        language=target.language,
-    )
+    row = _keyed_target(session, case, target.key) or _new_target(target)
     link = CaseTarget(case=case, target=row, role=target.role, position=len(case.case_targets) + 1)
     session.add(link)
     session.flush()
@@ -587,6 +596,115 @@ def add_target(session: Session, actor: Actor, ref: str, target: TargetInput) ->
         after={"title": row.title, "name": row.name, "role": target.role},
     )
     return link
+
+
+def _new_target(target: TargetInput) -> Target:
+    email = None if target.email is None else checked_email(target.email)
+    return Target(
+        title=_check_text("title", target.title, 200),
+        name=_check_text("name", target.name, 200),
+        country=_check_country(target.country),
+        institution=target.institution.strip(),
+        address=target.address.strip(),
+        email=email,
+        salutation=target.salutation.strip(),
+        language=_check_languages([target.language])[0],
+        text_language=_check_languages([target.text_language])[0],
+        **_check_target_details(
+            {
+                "key": target.key,
+                "pronoun": target.pronoun,
+                "handle": target.handle,
+                "web_form": target.web_form,
+            }
+        ),
+    )
+
+
+def _keyed_target(session: Session, case: Case, key: str | None) -> Target | None:
+    """The target another case already has under this key: shared, so not duplicated."""
+    if key is None:
+        return None
+    row = session.scalar(select(Target).where(Target.key == _check_key(key)))
+    if row is not None and any(link.target_id == row.id for link in case.case_targets):
+        raise InvalidValue(field="key", limit=0)  # twice on one case
+    return row
+
+
+TARGET_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+TARGET_PRONOUNS = ("he", "she")
+TARGET_DETAILS = ("key", "pronoun", "handle", "web_form", "country")
+_DETAIL_LIMITS = {"handle": 100, "web_form": 500}
+
+
+def _check_key(key: str) -> str:
+    if not TARGET_KEY.match(key):
+        raise InvalidValue(field="key", limit=64)
+    return key
+
+
+def _check_target_details(changes: dict[str, str | None]) -> dict[str, str | None]:
+    """Key, pronoun, handle, web form and country of a target, checked; None clears one
+    (but a country)."""
+    checked: dict[str, str | None] = {}
+    for field, value in changes.items():
+        if field not in TARGET_DETAILS:
+            raise InvalidValue(field=field[:32], limit=0, allowed=TARGET_DETAILS)
+        if value is None and field == "country":
+            raise InvalidValue(field=field, limit=2)
+        checked[field] = None if value is None else _check_detail(field, value)
+    return checked
+
+
+def _check_detail(field: str, value: str) -> str:
+    if field == "key":
+        return _check_key(value)
+    if field == "pronoun":
+        if value not in TARGET_PRONOUNS:
+            raise InvalidValue(field=field, limit=0, allowed=TARGET_PRONOUNS)
+        return value
+    if field == "country":
+        return _check_country(value)
+    if field == "web_form":
+        return _check_url(field, value, _DETAIL_LIMITS[field])
+    return _check_text(field, value, _DETAIL_LIMITS[field])
+
+
+def _check_url(field: str, value: str, limit: int) -> str:
+    text = _check_text(field, value, limit)
+    if not text.lower().startswith(("https://", "http://")):
+        raise InvalidValue(field=field, limit=limit)
+    return text
+
+
+def edit_target_details(
+    session: Session, actor: Actor, ref: str, position: int, **changes: str | None
+) -> CaseTarget:
+    """Change a target's key, pronoun, handle, web form or country (the target is shared by
+    every case it is on); audited."""
+    require(actor, "coordinator", "edittarget")
+    case = get_case(session, ref)
+    if case.status == "closed":
+        raise CaseClosed(ref=case.ref)
+    link = get_target(case, position)
+    checked = _check_target_details(changes)
+    if "key" in checked and checked["key"] != link.target.key:
+        taken = session.scalar(select(Target.id).where(Target.key == checked["key"]))
+        if taken is not None:
+            raise InvalidValue(field="key", limit=0)
+    _apply(session, actor, "target.edit", case, link.target, dict(checked))
+    return link
+
+
+def set_timezone(session: Session, actor: Actor, ref: str, zone: str) -> Case:
+    """The zone a case's deadline is read and shown in (the deadline instant stays)."""
+    require(actor, "coordinator", "editcase")
+    case = get_case(session, ref, whole=False)
+    if case.status == "closed":
+        raise CaseClosed(ref=case.ref)
+    _apply(session, actor, "case.edit", case, case, {"timezone": check_timezone(zone)})
+    case.updated_by = actor.user_id
+    return case
 
 
 def set_deadline(

@@ -1,6 +1,6 @@
 """Demo data: four seed cases from Kazakhstan (a family under surveillance, detained
-protesters, a party's prosecuted supporters, women activists) as drafts, and synthetic
-subscribers.
+protesters, a party's prosecuted supporters, women activists) as drafts, imported from their
+case documents (bot/seed/*.yaml) in English, Russian and Kazakh; and synthetic subscribers.
 
 Illustrative only: the targets live at example.org, never real officials' contacts.
 Loading twice changes nothing (cases are found by reference, subscribers by chat id).
@@ -8,16 +8,21 @@ Loading twice changes nothing (cases are found by reference, subscribers by chat
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from bot.domain import cases
+from bot import resources
+from bot.domain import cases, documents
 from bot.domain.cases import PersonInput, TargetInput
 from bot.domain.staff import SYSTEM
+from bot.domain.vocab import country_timezone
 from bot.store.models import Case, Scope, Subscriber, WatchSource, utcnow
 
 BATCH = 5_000
@@ -26,10 +31,13 @@ BATCH = 5_000
 SAMPLE_FEED_URL = "http://127.0.0.1:8080/_samples/feeds/kz-monitor.xml"
 SAMPLE_FEED_CASE = "KZ-2026-001"
 SAMPLE_FEED_KEYWORDS = ["Agadil", "Агадил"]
+SEED_DEADLINE_DAYS = 30
 
 
 @dataclass(frozen=True)
 class SeedCase:
+    """A seed case's English texts and rows, read off its document (bot/seed/*.yaml)."""
+
     ref: str
     title: str
     summary: str
@@ -41,111 +49,73 @@ class SeedCase:
     targets: tuple[TargetInput, ...] = field(default=())
 
 
-DEMO_TARGETS = (
-    TargetInput(
-        title="Prosecutor General",
-        name="Prosecutor General of the Republic of Kazakhstan (illustrative)",
-        institution="Office of the Prosecutor General",
-        country="KZ",
-        address="Demo address, Astana, Kazakhstan",
-        email="prosecutor-general@example.org",
-        salutation="Dear Prosecutor General",
-        language="ru",
-        role="primary",
-    ),
-    TargetInput(
-        title="Minister of Internal Affairs",
-        name="Minister of Internal Affairs (illustrative)",
-        institution="Ministry of Internal Affairs",
-        country="KZ",
-        address="Demo address, Astana, Kazakhstan",
-        email="interior-minister@example.org",
-        salutation="Dear Minister",
-        language="ru",
-        role="primary",
-    ),
-    TargetInput(
-        title="Head of the Presidential Administration",
-        name="Presidential Administration (illustrative)",
-        institution="Office of the President",
-        country="KZ",
-        address="Demo address, Astana, Kazakhstan",
-        email="president-office@example.org",
-        salutation="Dear Head of Administration",
-        language="ru",
-        role="copy",
-    ),
-)
+def seed_documents() -> list[tuple[Any, dict[str, int]]]:
+    """The four seed cases' documents, parsed, with their lines, in reference order."""
+    return copy.deepcopy(_parsed_seed_documents())
 
-SEED_CASES = (
-    SeedCase(
-        ref="KZ-2026-001",
-        title="Family of Dulat Agadil under surveillance",
-        summary=(
-            "The sons and family of activist Dulat Agadil, who died in custody in February 2020 "
-            "after torture and medical neglect, are under surveillance for reporting his death "
-            "and that of his son Zhanbolat to the EU."
-        ),
-        background=(
-            "Dulat Agadil, a supporter of the peaceful opposition movement Koshe Partiyasy, was "
-            "arrested many times. His son Zhanbolat, a key witness to his arrest, was killed "
-            "later that November."
-        ),
-        themes=("surveillance", "reprisals", "death_in_custody"),
-        people=(
+
+@lru_cache(maxsize=1)
+def _parsed_seed_documents() -> list[tuple[Any, dict[str, int]]]:
+    folder = resources.directory(resources.SEED_CASES)
+    return [
+        documents.load(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.yaml"))
+    ]
+
+
+def _seed_case(data: Any, lines: dict[str, int]) -> SeedCase:
+    doc = documents.validate(data, lines)
+    english = {name: texts.get("en", "") for name, texts in doc.texts.items()}
+    return SeedCase(
+        ref=doc.ref,
+        title=english["title"],
+        summary=english["summary"],
+        background=english["background"],
+        themes=tuple(doc.themes),
+        languages=tuple(doc.languages),
+        people=tuple(
             PersonInput(
-                name="The family of Dulat Agadil", status="under_surveillance", group_size=5
-            ),
+                name=p.name["en"],
+                status=p.status,
+                pronoun=p.pronoun,
+                age=p.age,
+                occupation=p.occupation.get("en"),
+                group_size=p.group_size,
+            )
+            for p in doc.people
         ),
-    ),
-    SeedCase(
-        ref="KZ-2026-002",
-        title="Post-election protesters detained",
-        summary=(
-            "Thousands who protested alleged electoral fraud were arrested and held without "
-            "water or food, denied a lawyer and contact with their families."
+        targets=tuple(
+            TargetInput(
+                title=t.texts["title"]["en"],
+                name=t.texts["name"]["en"],
+                institution=t.texts["institution"].get("en", ""),
+                country=t.country,
+                address=t.texts["address"].get("en", ""),
+                email=t.email,
+                salutation=t.texts["salutation"].get("en", ""),
+                language=t.language,
+                role=t.role,
+                key=t.key,
+            )
+            for t in doc.targets
         ),
-        background="Kassym-Jomart Tokaev was declared elected with 71% of the vote.",
-        themes=("detention", "freedom_of_assembly"),
-        people=(
-            PersonInput(
-                name="Detained post-election protesters", status="detained", group_size=1000
-            ),
-        ),
-    ),
-    SeedCase(
-        ref="KZ-2026-003",
-        title="Koshe Partiyasy supporters prosecuted",
-        summary=(
-            "At least 177,000 supporters of the peaceful movement Koshe Partiyasy face prosecution."
-        ),
-        background="Persecution and arrests of opposition supporters are widespread.",
-        themes=("freedom_of_expression", "political_prisoners", "fair_trial"),
-        people=(
-            PersonInput(name="Koshe Partiyasy supporters", status="prosecuted", group_size=177000),
-        ),
-    ),
-    SeedCase(
-        ref="KZ-2026-004",
-        title="Six women activists who shaved their heads in protest",
-        summary=(
-            "Six women who shaved their heads on video to demand the release of political "
-            "prisoners and laws protecting freedom of choice are at risk of reprisals."
-        ),
-        background="Among them Rakilja Beknazarova, 42, a physiotherapist.",
-        themes=("womens_rights", "freedom_of_expression", "reprisals"),
-        people=(
-            PersonInput(
-                name="Rakilja Beknazarova",
-                status="at_risk",
-                pronoun="she",
-                age=42,
-                occupation="physiotherapist",
-            ),
-            PersonInput(name="Five other women activists", status="at_risk", group_size=5),
-        ),
-    ),
-)
+    )
+
+
+@lru_cache(maxsize=1)
+def seed_cases() -> tuple[SeedCase, ...]:
+    """The seed cases as rows, for tests and benchmarks that build them their own way (with
+    canaries in their restricted fields, say); `load_cases` imports the documents themselves."""
+    return tuple(_seed_case(data, lines) for data, lines in _parsed_seed_documents())
+
+
+def __getattr__(name: str) -> Any:
+    # SEED_CASES and DEMO_TARGETS, read from the documents when first asked for: importing
+    # this module reads no file, so `uabot --help` works whatever is in bot/seed.
+    if name == "SEED_CASES":
+        return seed_cases()
+    if name == "DEMO_TARGETS":
+        return seed_cases()[0].targets
+    raise AttributeError(name)
 
 
 @dataclass(frozen=True)
@@ -155,17 +125,18 @@ class DemoResult:
 
 
 def load_cases(session: Session, now: datetime | None = None) -> int:
+    """Import each seed document whose case is not there yet, as a demo draft whose
+    deadline is a month from `now`."""
     now = now or utcnow()
     existing = set(session.scalars(select(Case.ref)))
     created = 0
-    for seed in SEED_CASES:
-        if seed.ref in existing:
+    for data, lines in seed_documents():
+        if data["ref"] in existing:
             continue
-        create_seed_case(session, seed, now, demo=True)
-        for person in seed.people:
-            cases.add_person(session, SYSTEM, seed.ref, person)
-        for target in seed.targets or DEMO_TARGETS:
-            cases.add_target(session, SYSTEM, seed.ref, target)
+        zone = ZoneInfo(data.get("timezone") or country_timezone(data["country"]))
+        deadline = (now + timedelta(days=SEED_DEADLINE_DAYS)).astimezone(zone)
+        data = {**data, "deadline": deadline.strftime(documents.DEADLINE_FORMAT)}
+        documents.import_document(session, SYSTEM, data, lines, now=now, demo=True)
         created += 1
     return created
 

@@ -25,7 +25,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.domain import audit
-from bot.domain.errors import InvalidValue, TextTooLong
+from bot.domain.errors import DomainError, InvalidValue, TextTooLong
 from bot.domain.staff import Actor, require
 from bot.languages import LANGUAGES, content_order
 from bot.store.models import (
@@ -238,13 +238,13 @@ def missing(case: Case, lang: str) -> list[str]:
     for path, base, found in texts_of(case):
         if not base:
             continue
-        original = _original_of(case, path)
+        original = original_of(case, path)
         if lang != original and not found.get(lang):
             out.append(str(path))
     return out
 
 
-def _original_of(case: Case, path: Path) -> str:
+def original_of(case: Case, path: Path) -> str:
     if path.kind == "target" and path.field not in LINK_FIELDS:
         return _link_at(case, path.position).target.text_language or "en"
     return case.language or "en"
@@ -266,10 +266,32 @@ def complete_in(case: Case) -> dict[str, bool]:
 
 def current(case: Case, path: Path, lang: str) -> str | None:
     """The text at `path` in `lang` exactly (no fallback), or None."""
-    for p, base, found in texts_of(case):
-        if p == path:
-            return base if lang == _original_of(case, p) and base else found.get(lang)
-    return None
+    try:
+        base, found = _texts_at(case, path)
+    except DomainError:  # no such person, target or update
+        return None
+    return base if lang == original_of(case, path) and base else found.get(lang)
+
+
+def _texts_at(case: Case, path: Path) -> tuple[str, dict[str, str]]:
+    """One path's original and translations, as texts_of gives them, without walking every
+    text of the case (a case document's import asks for each of its texts in turn)."""
+    if path.kind == "target" and path.field not in LINK_FIELDS:
+        target = _link_at(case, path.position).target
+        found = {t.language: t.text for t in target.translations if t.field == path.field}
+        return getattr(target, path.field, None) or found.get(target.text_language, ""), found
+    if path.kind == "update":
+        event = _event_at(case, path)
+        base, (entity, entity_id) = event.public_text, ("event", event.id)
+    else:
+        row, field = _column(case, path)  # type: ignore[misc]
+        base, (entity, entity_id) = getattr(row, field), _entity(case, path)
+    found = {
+        t.language: t.text
+        for t in case.translations
+        if (t.entity, t.entity_id, t.field) == (entity, entity_id, path.field)
+    }
+    return base or "", found
 
 
 def set_text(
@@ -294,7 +316,7 @@ def set_text(
         raise TextTooLong(field=str(path), limit=limit, length=len(text))
     now = now or utcnow()
     before = current(case, path, lang)
-    original = _original_of(case, path)
+    original = original_of(case, path)
     if path.kind == "target" and path.field not in LINK_FIELDS:
         target = _link_at(case, path.position).target
         if lang == original and hasattr(Target, path.field):

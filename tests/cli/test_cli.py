@@ -160,3 +160,36 @@ def test_retention_run_reports_its_counts_and_a_dry_run_changes_nothing(
     assert uabot.count("audit_events") == before
     real = uabot.ok("retention", "run")
     assert real.startswith("retention: 0 notice(s) queued; restricted details erased in 0")
+
+
+def test_cases_export_then_import_round_trips_a_case_through_a_file(
+    loaded: tuple[Uabot, list[str]], tmp_path: Path
+) -> None:
+    uabot = loaded[0].copy(tmp_path / "db")
+    exported = tmp_path / "case.yaml"
+    assert (
+        f"Wrote {REFS[3]} to {exported}."
+        in uabot("cases", "export", REFS[3], "--output", str(exported)).stderr
+    )
+    assert uabot.ok("cases", "export", REFS[3]) == exported.read_text(encoding="utf-8")
+
+    copy = tmp_path / "copy.yaml"
+    copy.write_text(exported.read_text(encoding="utf-8").replace(REFS[3], "KZ-2026-099"))
+    assert uabot.ok("cases", "import", str(copy)).strip() == "Created KZ-2026-099 as a draft."
+    assert uabot.ok("cases", "import", str(copy)).strip() == "Updated KZ-2026-099 (draft)."
+    assert uabot.ok("cases", "export", "KZ-2026-099") == copy.read_text(encoding="utf-8")
+    assert uabot.count("targets") == 3  # the officials are reused by key, not copied
+
+
+def test_a_bad_document_is_refused_naming_the_file_line_and_field_and_changes_nothing(
+    loaded: tuple[Uabot, list[str]], tmp_path: Path
+) -> None:
+    uabot = loaded[0].copy(tmp_path / "db")
+    text = uabot.ok("cases", "export", REFS[3]).replace(REFS[3], "KZ-2026-098")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("pronoun: she", "pronoun: x", 1), encoding="utf-8")
+    line = next(n for n, row in enumerate(bad.read_text().splitlines(), 1) if "pronoun: x" in row)
+
+    refusal = _refused(uabot("cases", "import", str(bad)))
+    assert refusal.startswith(f"Error: {bad}: line {line}: people[1].pronoun: unknown pronoun 'x'")
+    assert uabot.count("cases") == 4
