@@ -115,6 +115,14 @@ def test_cases_show_prints_the_public_details_of_a_case(loaded: tuple[Uabot, lis
     assert "[copy]" in output
 
 
+def test_cases_show_in_a_language_prints_the_case_as_its_readers_get_it(
+    loaded: tuple[Uabot, list[str]],
+) -> None:
+    output = loaded[0].ok("cases", "show", REFS[3], "--lang", "kk")
+    assert output.startswith(f"{REFS[3]}: Наразылық ретінде шашын тақырлап алған алты белсенді")
+    assert "Six women" not in output
+
+
 def test_cases_publish_queues_the_alert_for_every_demo_subscriber(
     published: tuple[Uabot, str],
 ) -> None:
