@@ -192,9 +192,18 @@ def _salutation(target: PublicTarget, lang: str) -> str:
     keeps an English salutation out of a Russian letter and a Cyrillic one out of an English.
     """
     own = target.salutation.strip()
-    if own and (lang == "en") != bool(CYRILLIC.search(own)):
+    if own and _in_script(own, lang):
         return own + ("," if lang == "en" and own[-1].isalnum() else "")
+    # A title in another script (the nearest language's, when the letter's is missing)
+    # would read as a foreign word in the salutation: the courteous general form instead.
+    if not _in_script(target.title, lang):
+        target = replace(target, title="")
     return renderer(lang, "salutation.txt")(target=target, pronoun=target_pronoun(target))
+
+
+def _in_script(text: str, lang: str) -> bool:
+    """Latin for an English letter, Cyrillic for a Russian or Kazakh one."""
+    return (lang == "en") != bool(CYRILLIC.search(text))
 
 
 def letter_context(

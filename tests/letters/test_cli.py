@@ -108,7 +108,7 @@ BAD_INPUT = {
         ("set", RUSSIAN_ONLY, "ru", "-"),
         f"Error: The ru letter for {RUSSIAN_ONLY} was not saved: 'PublicCase object' has no "
         "attribute 'internal_notes' (line 2). A letter may use only: case, target, people, "
-        "people_names, plural, pronoun, salutation, date, deadline, country, signature, "
+        "people_names, plural, pronoun, salutation, date, deadline, country, signature, signer, asks, "
         "copies, lang.",
     ),
 }

@@ -25,7 +25,7 @@ def test_there_is_one_letter_per_primary_target_with_the_copies_in_cc(
     sessions: sessionmaker[Session], case_ref: str
 ) -> None:
     with sessions() as session:
-        letters = service.letters_for(session, case_ref, "kk", "Айгерим", on=ON)
+        letters = service.letters_for(session, case_ref, "kk", "Айгерим Жаһанова", on=ON)
     assert [letter.target.name for letter in letters] == [
         "Берік Асқарұлы Жұмабаев",
         "Ерлан Маратович Тұрғынбеков",
@@ -36,11 +36,11 @@ def test_there_is_one_letter_per_primary_target_with_the_copies_in_cc(
     ]
     first = letters[0]
     assert first.letter.copies[0].name == COPY_TARGET.name
-    assert first.text.startswith("Берік Асқарұлы Жұмабаев\nБас прокурор\n")
+    assert first.text.startswith("Бас прокурор\nБерік Асқарұлы Жұмабаев\n")
     assert first.text.rstrip().endswith(
         "Көшірмесі: Ambassador, Embassy of the Republic of Kazakhstan"
     )
-    assert "Құрметпен,\nАйгерим" in first.text
+    assert "Құрметпен,\nАйгерим Жаһанова" in first.text
     assert set(KAZAKH_LETTERS) <= set(pdf_text(first.pdf))
     assert first.mailto is None  # a whole Kazakh letter is far past 2,000 characters
 
@@ -53,7 +53,7 @@ def test_a_coordinators_body_replaces_the_default_in_that_language_only(
     with sessions() as session:
         english = service.letters_for(session, case_ref, "en", on=ON)[0]
         russian = service.letters_for(session, case_ref, "ru", on=ON)[0]
-    assert "Dear Sir or Madam,\n\nFree Әлия Үсенқызы and Жаңаөзеннің" in english.text
+    assert "Dear Sir or Madam,\n\nFree Әлия Үсенқызы (journalist) and Жаңаөзеннің" in english.text
     assert english.mailto is not None and english.mailto.startswith("mailto:bas-prokuror@")
     assert "Настоятельно прошу Вас:" in russian.text
 

@@ -341,7 +341,7 @@ def _exports(
     with sessions() as session:
         for n, ref in enumerate(refs):
             lang = ("kk", "ru", "en")[n % 3]
-            letters = service.export_letters(session, ref, [lang], signature="Qaharman")
+            letters = service.export_letters(session, ref, [lang], "Qaharman")
             written += export.write_letters(letters, service.FORMATS, tmp_path / "svc" / ref)
             sweep.add("mailto", f"{ref} {lang}", " ".join(x.mailto or "" for x in letters))
         archive = service.export_zip(session, refs[0])
