@@ -26,11 +26,11 @@ from bot.letters.render import Letter
 
 FAMILY = "SourceSansPro"
 FONT_FILES = {"": "SourceSansPro-Regular.ttf", "B": "SourceSansPro-Bold.ttf"}
-MARGIN_MM = 22
-BODY_PT = 11
+MARGIN_MM = 20
+BODY_PT = 10.5
 SMALL_PT = 9.5
-LINE_MM = 5.6
-SIGN_ROOM_MM = 14  # between the closing and the name: room to sign by hand
+LINE_MM = 5.2
+SIGN_ROOM_MM = 11  # between the closing and the name: room to sign by hand
 
 # fontTools logs each step of subsetting the font at INFO: a screenful per PDF.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -69,7 +69,12 @@ def _addressee(pdf: FPDF, letter: Letter) -> None:
         pdf.set_font(FAMILY, "", BODY_PT)
         pdf.set_x(MARGIN_MM + half)
         pdf.multi_cell(
-            half, LINE_MM, "\n".join(letter.address), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            half,
+            LINE_MM,
+            "\n".join(letter.address),
+            align=Align.L,
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
         )
     else:
         _lines(pdf, "\n".join(letter.address), size=BODY_PT)

@@ -167,7 +167,7 @@ def test_the_letter_states_the_cases_public_facts() -> None:
     case = replace(public_case(), background="Since 3 March she has been held in Aktau.")
     body = render_letter(case, KK, "en", on=ON).body
     assert "A journalist and residents were detained after a peaceful protest." in body
-    assert "Since 3 March she has been held in Aktau." in body
+    assert "Since 3 March" not in body  # the background is for supporters
 
 
 @pytest.mark.parametrize("lang", ["en", "ru", "kk"])
