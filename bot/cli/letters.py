@@ -61,6 +61,8 @@ def export_command(
     Signed by --org; without it, each letter leaves lines to sign and name by hand."""
     started = time.perf_counter()
     formats = service.parse_formats(fmt)
+    if contact and not org:
+        raise click.UsageError("--contact is the organisation's line: give --org too.")
     signer = Signer.of(org=org, contact=contact)
     with runtime.transaction() as session:
         letters = service.export_letters(session, ref, langs, signer, drafts=True)
