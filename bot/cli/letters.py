@@ -40,7 +40,9 @@ def _progress(total: int) -> Iterator[Progress | None]:
 @click.argument("ref")
 @click.option("--lang", "langs", multiple=True, help="Only this language (repeatable).")
 @click.option("--format", "fmt", default="all", show_default=True, help="pdf, eml, txt or all.")
-@click.option("--org", default=None, help='The organisation that signs, e.g. "Qaharman Foundation".')
+@click.option(
+    "--org", default=None, help='The organisation that signs, e.g. "Qaharman Foundation".'
+)
 @click.option(
     "--contact", default=None, help="Under the organisation's name: its address, e-mail or phone."
 )

@@ -146,7 +146,7 @@ def _is_plural(people: tuple[PublicPerson, ...]) -> bool:
 
 
 def target_pronoun(target: PublicTarget) -> str | None:
-    """"he" or "she" for a salutation's agreement: the target's pronoun, else what the
+    """ "he" or "she" for a salutation's agreement: the target's pronoun, else what the
     patronymic of its polite name says, else None (a salutation that needs neither)."""
     if target.pronoun in ("he", "she"):
         return target.pronoun

@@ -67,14 +67,13 @@ from bot.letters.render import CONTEXT_NAMES, BodyError, Letter, primary_targets
 from bot.letters.sender import Signer, as_signer
 from bot.runtime import in_process
 from bot.store.models import Case
+from bot.texts import FALLBACKS
 
+FORMATS = ("pdf", "eml", "txt")
 # A target's texts that are forms of one language (a salutation, a name in the dative, asks
 # worded for this letter): never taken from another language, where the nearest language
 # would do for a title or an institution.
 OWN_LANGUAGE_TARGET_FIELDS = ("salutation", "polite_name", "addressee", "asks")
-from bot.texts import FALLBACKS
-
-FORMATS = ("pdf", "eml", "txt")
 
 
 @dataclass(frozen=True)

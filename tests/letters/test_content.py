@@ -36,7 +36,7 @@ def test_a_kazakh_letter_has_the_addressee_block_date_salutation_and_demands() -
     assert letter.date == "2026 жылғы 2 наурыз"  # as Kazakh documents write a date
     assert letter.subject == "Өтініш: Journalist detained in Zhanaozen"
     assert "Құрметті Бас прокурор!" in letter.message
-    assert "Жаңаөзеннің бейбіт тұрғындары (40 адам)" in letter.message
+    assert "Жаңаөзеннің бейбіт тұрғындары (40\u00a0адам)" in letter.message
     assert "дереу әрі еш шартсыз босатуды" in letter.message
     assert letter.copies_note == "Көшірмесі: Ambassador, Embassy of the Republic of Kazakhstan"
     assert set(KAZAKH_LETTERS) <= set(letter.text)
@@ -100,16 +100,16 @@ def test_a_russian_addressee_in_the_dative_heads_the_letter_top_right() -> None:
 def test_a_named_signer_signs_with_the_sender_block() -> None:
     signer = Signer.of("Айгерим  Сейткали", "Алматы", "aigerim@example.org")
     letter = render_letter(public_case(), RU, "ru", on=ON, signature=signer)
-    assert letter.message.endswith(
-        "С уважением,\nАйгерим Сейткали\nАлматы\naigerim@example.org"
-    )
+    assert letter.message.endswith("С уважением,\nАйгерим Сейткали\nАлматы\naigerim@example.org")
     assert letter.author == "Айгерим Сейткали"
 
 
 def test_an_organisation_signs_with_its_contact_line() -> None:
     signer = Signer.of(org="Qaharman Foundation", contact="info@example.org, Almaty")
     letter = render_letter(public_case(), KK, "en", on=ON, signature=signer)
-    assert letter.message.endswith("Yours sincerely,\nQaharman Foundation\ninfo@example.org, Almaty")
+    assert letter.message.endswith(
+        "Yours sincerely,\nQaharman Foundation\ninfo@example.org, Almaty"
+    )
     assert letter.author == "Qaharman Foundation"
 
 

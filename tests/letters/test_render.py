@@ -16,8 +16,6 @@ from bot.letters.render import (
     render_letter,
 )
 from tests.letters.conftest import (
-    COPY_TARGET,
-    KAZAKH_LETTERS,
     KK_TARGET,
     ON,
     RU_TARGET,
@@ -67,10 +65,10 @@ def test_one_person_is_named_with_their_own_pronoun() -> None:
 
 def test_russian_counts_a_group_with_the_right_plural() -> None:
     for size, word in (
-        (2, "2 человека"),
-        (5, "5 человек"),
-        (12, "12 человек"),
-        (22, "22 человека"),
+        (2, "2\u00a0человека"),  # a no-break space: the number stays with its noun
+        (5, "5\u00a0человек"),
+        (12, "12\u00a0человек"),
+        (22, "22\u00a0человека"),
     ):
         group = (PublicPerson(1, "Протестующие", None, None, None, size, "detained"),)
         assert word in render_letter(public_case(people=group), RU, "ru", on=ON).message
@@ -88,7 +86,10 @@ def test_the_context_holds_the_documented_names_and_public_views_only() -> None:
 def test_a_coordinators_body_uses_the_public_context() -> None:
     body = "Мен {{ people_names }} үшін {{ target.title }} атына жазамын. Мерзімі: {{ deadline }}."
     letter = render_letter(public_case(), KK, "kk", on=ON, body=body)
-    assert "Үсенқызы (journalist) және Жаңаөзеннің бейбіт тұрғындары (40 адам) үшін" in letter.message
+    assert (
+        "Үсенқызы (journalist) және Жаңаөзеннің бейбіт тұрғындары (40\u00a0адам) үшін"
+        in letter.message
+    )
     assert "Бас прокурор атына жазамын. Мерзімі: 2026 жылғы 20 наурыз." in letter.message
     assert letter.message.startswith("Құрметті Бас прокурор!")
 
