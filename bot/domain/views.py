@@ -41,6 +41,7 @@ class PublicTarget:
     pronoun: str | None = None
     handle: str | None = None
     web_form: str | None = None
+    key: str | None = None  # a stable name (case documents): the letters' file names use it
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ def public_target(link: CaseTarget, texts: Texts | None = None) -> PublicTarget:
         pronoun=t.pronoun,
         handle=t.handle,
         web_form=t.web_form,
+        key=t.key,
     )
 
 

@@ -130,7 +130,9 @@ class RenderedLetter:
         raise UnknownFormat(value=fmt[:16], formats=(*FORMATS, "all"))
 
     def filename(self, fmt: str) -> str:
-        slug = re.sub(r"\W+", "-", self.target.title.casefold()).strip("-")[:40] or "target"
+        # the target's key when it has one: the same ASCII name in every language
+        name = self.target.key or self.target.title
+        slug = re.sub(r"\W+", "-", name.casefold()).strip("-")[:40] or "target"
         return f"{self.letter.ref}_{self.lang}_{self.number:02d}_{slug}.{fmt}"
 
 

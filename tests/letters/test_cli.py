@@ -60,10 +60,10 @@ def test_export_writes_every_target_language_and_format_signed_by_the_org(
     assert done.stdout.startswith("letters: 6 letters as pdf, eml, txt in 18 file(s) under")
     names = sorted(p.name for p in out.iterdir())
     assert len(names) == 18
-    assert names[0] == "KZ-2026-001_en_01_prosecutor-general.eml"
-    text = (out / "KZ-2026-001_kk_02_minister-of-internal-affairs.txt").read_text("utf-8")
+    assert names[0] == "KZ-2026-001_en_01_kz-prosecutor-general.eml"  # the target's key
+    text = (out / "KZ-2026-001_kk_02_kz-interior-minister.txt").read_text("utf-8")
     assert text.rstrip().endswith(
-        "Көшірмесі: Head of the Presidential Administration, Office of the President"
+        "Көшірмесі: Қазақстан Республикасы Президенті Әкімшілігінің Басшысына"
     )
     assert "Құрметпен,\nQaharman Foundation\ninfo@example.org" in text
     assert "KZ-2026-001" not in text  # the file's name has the reference, the letter not
@@ -86,8 +86,8 @@ def test_export_to_one_zip_in_one_language_and_format(env: dict[str, str], tmp_p
     assert done.returncode == 0, done.stderr
     with zipfile.ZipFile(tmp_path / "KZ-2026-002-letters.zip") as archive:
         assert archive.namelist() == [
-            "KZ-2026-002_ru_01_prosecutor-general.pdf",
-            "KZ-2026-002_ru_02_minister-of-internal-affairs.pdf",
+            "KZ-2026-002_ru_01_kz-prosecutor-general.pdf",
+            "KZ-2026-002_ru_02_kz-interior-minister.pdf",
         ]
 
 
