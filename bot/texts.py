@@ -176,6 +176,9 @@ def environment(lang: str) -> Environment:
         "language": lambda code: language_name(code, lang),
         "country": lambda code: country_name(code, lang),
         "zone": lambda tz: zone_name(tz, lang),
+        # A group's label is written as it reads mid-sentence ("the family of …", «семья …»,
+        # as letters use it); a list's line starts it with a capital.
+        "sentence_start": lambda text: str(text)[:1].upper() + str(text)[1:],
     }
     env.filters.update(filters)
     env.globals["lang"] = lang
