@@ -105,19 +105,21 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # SQLite drops these columns in place (ALTER TABLE … DROP COLUMN, SQLite 3.35+): a rebuilt
+    # `subscribers` or `cases` would take the outbox with it (ON DELETE CASCADE).
     op.drop_table("target_translations")
     op.drop_table("case_translations")
     op.execute("UPDATE actions SET how = 'other' WHERE how IN ('web_form', 'call')")
     _hows(OLD_HOWS)
-    with op.batch_alter_table("subscribers") as batch:
+    with op.batch_alter_table("subscribers", recreate="never") as batch:
         batch.drop_column("sender_email")
         batch.drop_column("sender_town")
     op.drop_index("ix_targets_key", table_name="targets")
-    with op.batch_alter_table("targets") as batch:
+    with op.batch_alter_table("targets", recreate="never") as batch:
         for column in ("web_form", "handle", "pronoun", "key", "text_language"):
             batch.drop_column(column)
-    with op.batch_alter_table("case_targets") as batch:
+    with op.batch_alter_table("case_targets", recreate="never") as batch:
         batch.drop_column("asks")
-    with op.batch_alter_table("cases") as batch:
+    with op.batch_alter_table("cases", recreate="never") as batch:
         batch.drop_column("asks")
         batch.drop_column("language")
