@@ -4,7 +4,7 @@ written by one set-based INSERT … SELECT in the caller's transaction. Nothing 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.staff import Actor
-from bot.domain.translations import pick_text
+from bot.domain.translations import missing, pick_text
 from bot.domain.views import PublicCase, public_case
 from bot.languages import LANGUAGES
 from bot.store.db import rowcount
@@ -105,6 +105,56 @@ def preview(
         renewed=renewed,
         **context,
     )
+
+
+def readers_by_language(
+    session: Session, case: Case, *, include_acted: bool = False
+) -> dict[str, int]:
+    """How many subscribers an alert on `case` reaches, per their language (one GROUP BY)."""
+    rows = session.execute(
+        select(Subscriber.language, func.count())
+        .where(recipients(case, include_acted=include_acted))
+        .group_by(Subscriber.language)
+    )
+    return {language: count for language, count in rows}
+
+
+@dataclass(frozen=True)
+class Readership:
+    """One language's readers of an alert about to be sent, and what they will lack."""
+
+    language: str
+    readers: int
+    missing: int  # texts of the case not yet in this language
+    text_given: bool | None  # the alert's own text in this language (None: it has none)
+    fallback: str | None  # the language the missing parts reach them in
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing and self.text_given is not False
+
+
+def readership(
+    session: Session, case: Case, kind: str, text: str | Mapping[str, str] | None = None
+) -> list[Readership]:
+    """Per language uabot speaks: who would read this alert, and whether its text is complete
+    there. Publishing with gaps is allowed (urgency wins); the coordinator sees who gets a
+    fallback before confirming."""
+    counts = readers_by_language(session, case, include_acted=kind == "closed")
+    texts = {case.language or "en": text} if isinstance(text, str) else dict(text or {})
+    out = []
+    for lang in LANGUAGES:
+        view, _ = localised(case, lang, {"text": texts or None})
+        out.append(
+            Readership(
+                language=lang,
+                readers=counts.get(lang, 0),
+                missing=len(missing(case, lang)),
+                text_given=bool(texts.get(lang)) if texts else None,
+                fallback=view.fallback,
+            )
+        )
+    return out
 
 
 def follows(case: Case) -> ColumnElement[bool]:

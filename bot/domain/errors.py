@@ -108,3 +108,9 @@ class NotAllowed(DomainError):
 
 class NotSubscribed(DomainError):
     code = "not_subscribed"
+
+
+class NoSuchText(DomainError):
+    """A translation asked for at a path the case has no text at (people[9].name …)."""
+
+    code = "no_such_text"
