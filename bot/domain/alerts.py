@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.staff import Actor
-from bot.domain.translations import missing, pick_text
+from bot.domain.translations import Texts, missing, pick_text
 from bot.domain.views import PublicCase, public_case
 from bot.languages import LANGUAGES
 from bot.store.db import rowcount
@@ -33,7 +33,7 @@ def render_texts(
     text differs, so that each subscriber reads the deadline in their time too."""
     texts = {}
     for lang in LANGUAGES:
-        view, local_context = localised(case, lang, context)
+        view, local_context = localised(case, lang, context, kind)
         name = f"alerts/{kind}.html"
         base = texts[lang] = render(name, lang, case=view, tz=None, **local_context)
         for zone in zones:
@@ -43,13 +43,23 @@ def render_texts(
     return texts
 
 
+# Alerts that show of the case only its title (beside their own text): whether a reader
+# is told "not all of this is in your language" depends on the title and the text alone,
+# not on a background or a target's address the alert never shows.
+TITLE_ONLY = frozenset({"further_information", "closed", "deadline_reminder"})
+
+
 def localised(
-    case: Case, lang: str, context: Mapping[str, object]
+    case: Case, lang: str, context: Mapping[str, object], kind: str | None = None
 ) -> tuple[PublicCase, dict[str, object]]:
     """The case as a reader of `lang` reads it, and the alert's own text (a further
     information or closing text given per language, as a dict) in the nearest language:
     the view's `fallback` names the language anything missing was shown in."""
     view = public_case(case, lang)
+    if kind in TITLE_ONLY:
+        shown = Texts(case, lang)
+        shown.case(case, "title")
+        view = replace(view, fallback=shown.fallback)
     local = dict(context)
     text = context.get("text")
     if isinstance(text, Mapping):
@@ -94,7 +104,7 @@ def preview(
     **changes: Any,
 ) -> str:
     """The alert exactly as publishing it would render it, before anything is written."""
-    view, context = localised(case, lang, {"text": text})
+    view, context = localised(case, lang, {"text": text}, kind)
     if kind == "further_information":
         changes.setdefault("fi_count", view.fi_count + 1)
     return render(
@@ -144,7 +154,7 @@ def readership(
     texts = {case.language or "en": text} if isinstance(text, str) else dict(text or {})
     out = []
     for lang in LANGUAGES:
-        view, _ = localised(case, lang, {"text": texts or None})
+        view, _ = localised(case, lang, {"text": texts or None}, kind)
         out.append(
             Readership(
                 language=lang,
