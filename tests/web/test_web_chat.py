@@ -413,3 +413,17 @@ def test_one_further_information_reads_in_each_subscribers_language(
         be(page, name)
         bot_message(page, text)
         steps.shot(shot)
+
+    be(page, "Dana")  # and a text more in Kazakh, guided: language, field, the text
+    say(page, f"/translate {REF}")
+    bot_message(page, "into which language").get_by_role(
+        "button", name=re.compile("^Kazakh")
+    ).click()
+    fields = bot_message(page, "Tap a text to write or correct it")
+    steps.shot("translate-fields")
+    fields.get_by_role("button", name="✏️ people[1].name").click()
+    bot_message(page, "Send the text in Kazakh")
+    steps.shot("translate-ask")
+    say(page, "Дулат Ағаділ")
+    bot_message(page, "Saved: people[1].name in Kazakh")
+    steps.shot("translate-next")
