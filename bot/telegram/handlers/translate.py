@@ -129,13 +129,22 @@ def _done(ctx: Ctx, case: Case, language: str, saved: str | None = None) -> Repl
     )
 
 
+def _forget_question(ctx: Ctx) -> None:
+    """Back at a list: a text typed now must not land in the field asked before."""
+    question = awaiting.current(ctx.user_data, ctx.now)
+    if question is not None and question["kind"] == "translate":
+        awaiting.clear(ctx.user_data)
+
+
 def _pick_case(ctx: Ctx) -> Reply:
+    _forget_question(ctx)
     views = [case_line(c) for c in cases.list_cases(ctx.session, statuses=("draft", "active"))]
     buttons: list[list[Button]] = [[(f"{v.ref}: {v.title}"[:60], f"tl:{v.ref}")] for v in views]
     return Reply.page("bot/translate_case.html", ctx.lang, buttons, empty=not views)
 
 
 def _pick_language(ctx: Ctx, case: Case) -> Reply:
+    _forget_question(ctx)
     buttons: list[list[Button]] = [
         [
             (
@@ -155,6 +164,7 @@ def _pick_language(ctx: Ctx, case: Case) -> Reply:
 
 
 def _pick_field(ctx: Ctx, case: Case, language: str) -> Reply:
+    _forget_question(ctx)
     fields = translations.translatable(case, language)
     pick = f"tl:{case.ref}:{language}"
     buttons: list[list[Button]] = [
