@@ -4,7 +4,7 @@ written by one set-based INSERT … SELECT in the caller's transaction. Nothing 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.staff import Actor
-from bot.domain.translations import pick_text
+from bot.domain.translations import Texts, missing, pick_text
 from bot.domain.views import PublicCase, public_case
 from bot.languages import LANGUAGES
 from bot.store.db import rowcount
@@ -33,7 +33,7 @@ def render_texts(
     text differs, so that each subscriber reads the deadline in their time too."""
     texts = {}
     for lang in LANGUAGES:
-        view, local_context = localised(case, lang, context)
+        view, local_context = localised(case, lang, context, kind)
         name = f"alerts/{kind}.html"
         base = texts[lang] = render(name, lang, case=view, tz=None, **local_context)
         for zone in zones:
@@ -43,13 +43,23 @@ def render_texts(
     return texts
 
 
+# Alerts that show of the case only its title (beside their own text): whether a reader
+# is told "not all of this is in your language" depends on the title and the text alone,
+# not on a background or a target's address the alert never shows.
+TITLE_ONLY = frozenset({"further_information", "closed", "deadline_reminder"})
+
+
 def localised(
-    case: Case, lang: str, context: Mapping[str, object]
+    case: Case, lang: str, context: Mapping[str, object], kind: str | None = None
 ) -> tuple[PublicCase, dict[str, object]]:
     """The case as a reader of `lang` reads it, and the alert's own text (a further
     information or closing text given per language, as a dict) in the nearest language:
     the view's `fallback` names the language anything missing was shown in."""
     view = public_case(case, lang)
+    if kind in TITLE_ONLY:
+        shown = Texts(case, lang)
+        shown.case(case, "title")
+        view = replace(view, fallback=shown.fallback)
     local = dict(context)
     text = context.get("text")
     if isinstance(text, Mapping):
@@ -94,7 +104,7 @@ def preview(
     **changes: Any,
 ) -> str:
     """The alert exactly as publishing it would render it, before anything is written."""
-    view, context = localised(case, lang, {"text": text})
+    view, context = localised(case, lang, {"text": text}, kind)
     if kind == "further_information":
         changes.setdefault("fi_count", view.fi_count + 1)
     return render(
@@ -105,6 +115,56 @@ def preview(
         renewed=renewed,
         **context,
     )
+
+
+def readers_by_language(
+    session: Session, case: Case, *, include_acted: bool = False
+) -> dict[str, int]:
+    """How many subscribers an alert on `case` reaches, per their language (one GROUP BY)."""
+    rows = session.execute(
+        select(Subscriber.language, func.count())
+        .where(recipients(case, include_acted=include_acted))
+        .group_by(Subscriber.language)
+    )
+    return {language: count for language, count in rows}
+
+
+@dataclass(frozen=True)
+class Readership:
+    """One language's readers of an alert about to be sent, and what they will lack."""
+
+    language: str
+    readers: int
+    missing: int  # texts of the case not yet in this language
+    text_given: bool | None  # the alert's own text in this language (None: it has none)
+    fallback: str | None  # the language the missing parts reach them in
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing and self.text_given is not False
+
+
+def readership(
+    session: Session, case: Case, kind: str, text: str | Mapping[str, str] | None = None
+) -> list[Readership]:
+    """Per language uabot speaks: who would read this alert, and whether its text is complete
+    there. Publishing with gaps is allowed (urgency wins); the coordinator sees who gets a
+    fallback before confirming."""
+    counts = readers_by_language(session, case, include_acted=kind == "closed")
+    texts = {case.language or "en": text} if isinstance(text, str) else dict(text or {})
+    out = []
+    for lang in LANGUAGES:
+        view, _ = localised(case, lang, {"text": texts or None}, kind)
+        out.append(
+            Readership(
+                language=lang,
+                readers=counts.get(lang, 0),
+                missing=len(missing(case, lang)),
+                text_given=bool(texts.get(lang)) if texts else None,
+                fallback=view.fallback,
+            )
+        )
+    return out
 
 
 def follows(case: Case) -> ColumnElement[bool]:

@@ -114,3 +114,9 @@ class OriginalMissing(DomainError):
     """A text given in several languages without the case's original one."""
 
     code = "original_missing"
+
+
+class NoSuchText(DomainError):
+    """A translation asked for at a path the case has no text at (people[9].name …)."""
+
+    code = "no_such_text"

@@ -25,7 +25,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.domain import audit
-from bot.domain.errors import DomainError, InvalidValue, TextTooLong
+from bot.domain.errors import DomainError, InvalidValue, NoSuchText, TextTooLong
 from bot.domain.staff import Actor, require
 from bot.languages import LANGUAGES, content_order
 from bot.store.models import (
@@ -440,3 +440,39 @@ def pick_text(texts: dict[str, str], lang: str, original: str) -> tuple[str, str
 
 def languages_of(texts: Iterable[str]) -> tuple[str, ...]:
     return tuple(code for code in LANGUAGES if code in set(texts))
+
+
+# ---- guiding a translator -----------------------------------------------------------------
+
+
+def original_language(case: Case, path: Path) -> str:
+    """The language the text at `path` was first written in (a target's own, else the case's)."""
+    return _original_of(case, path)
+
+
+def check_path(case: Case, text: str) -> str:
+    """`text` as a path the case has (written as the domain writes it), or NoSuchText."""
+    path = str(parse_path(text))
+    if path not in {str(p) for p, _, _ in texts_of(case)}:
+        raise NoSuchText(ref=case.ref, path=path)
+    return path
+
+
+def translatable(case: Case, lang: str) -> list[tuple[str, bool]]:
+    """Every text the case has, by path in the case's order, and whether `lang` lacks it."""
+    gaps = set(missing(case, lang))
+    return [(str(path), str(path) in gaps) for path, base, _ in texts_of(case) if base]
+
+
+def next_missing(case: Case, lang: str, after: str | None = None) -> str | None:
+    """The next text `lang` lacks after the path `after` (wrapping round to the first), so a
+    translator skipping one field is not offered it again at once; None when none is left."""
+    gaps = missing(case, lang)
+    if after is None or not gaps:
+        return gaps[0] if gaps else None
+    order = [str(path) for path, base, _ in texts_of(case) if base]
+    start = order.index(after) + 1 if after in order else 0
+    for path in order[start:] + order[:start]:
+        if path in gaps and path != after:
+            return path
+    return None

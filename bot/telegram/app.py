@@ -33,7 +33,7 @@ from bot.telegram.buttons import on_button
 from bot.telegram.context import CONTEXT_TYPES, Background, BotData, Context, Services
 from bot.telegram.dispatch import Handler, command
 from bot.telegram.errors import on_error
-from bot.telegram.handlers import case_edit, fallback, letters, people, safety, watch
+from bot.telegram.handlers import case_edit, fallback, letters, people, safety, translate, watch
 from bot.telegram.handlers import coordinator as co
 from bot.telegram.handlers import person as reveal
 from bot.telegram.handlers import subscriber as sub
@@ -78,6 +78,9 @@ COMMANDS: dict[str, tuple[str | None, Handler]] = {
     "editcase": ("coordinator", case_edit.edit_case),
     "edittarget": ("coordinator", case_edit.edit_target),
     "renew": ("coordinator", co.renew),
+    "translate": ("coordinator", translate.translate),
+    # outside /newcase (whose own /cancel comes first): drops the bot's open question
+    "cancel": (None, translate.cancel),
     "editperson": ("coordinator", people.edit_person),
     "audit": ("admin", co.audit_log),
     "grant": ("admin", co.grant),
@@ -136,7 +139,7 @@ def add_handlers(application: App) -> None:
     # Last, so they answer only what nothing above took; in groups the bot stays quiet.
     private = filters.ChatType.PRIVATE
     unknown = command("unknown")(fallback.unknown_command)
-    plain = command("text")(fallback.plain_text)
+    plain = command("text", whole=True)(fallback.plain_text)
     application.add_handler(MessageHandler(private & filters.COMMAND, unknown))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, plain))
     application.add_handler(CallbackQueryHandler(on_button))

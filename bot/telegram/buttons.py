@@ -15,7 +15,15 @@ from bot.telegram.dispatch import (
     services_of,
     user_data_of,
 )
-from bot.telegram.handlers import case_edit, coordinator, letters, people, subscriber, watch
+from bot.telegram.handlers import (
+    case_edit,
+    coordinator,
+    letters,
+    people,
+    subscriber,
+    translate,
+    watch,
+)
 
 # verb → (role needed, handler)
 ROUTES: dict[str, tuple[str | None, Handler]] = {
@@ -37,6 +45,11 @@ ROUTES: dict[str, tuple[str | None, Handler]] = {
     "th": ("coordinator", case_edit.button_theme),
     "tr": ("coordinator", case_edit.button_target_role),
     "co": ("coordinator", coordinator.button_outcome),
+    # a preview's text in one more language (the answer comes as a plain message)
+    "fl": ("coordinator", coordinator.button_add_language),
+    # /translate: the case, language, field picked; a field skipped for later
+    "tl": ("coordinator", translate.button),
+    "ts": ("coordinator", translate.button_skip),
     "gr": ("admin", coordinator.button_role),
     "ep": ("coordinator", people.button_pick),
     # news from a watched source (bot/watch): draft further information, not relevant, mute

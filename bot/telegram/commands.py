@@ -16,6 +16,7 @@ COORDINATOR_COMMANDS = (
     *("newcase", "addperson", "addtarget", "deadline", "status", "update", "publish", "close"),
     *("drafts", "closed", "editcase", "editperson", "stats", "letter_set", "letters_zip"),
     *("edittarget", "cancel", "person", "watch", "unwatch", "renew", "pin", "panic"),
+    "translate",
 )
 ADMIN_COMMANDS = (*COORDINATOR_COMMANDS, "audit", "grant", "revoke", "lockdown", "unlock")
 BY_ROLE = {None: SUBSCRIBER_COMMANDS, "coordinator": COORDINATOR_COMMANDS, "admin": ADMIN_COMMANDS}

@@ -73,6 +73,17 @@ def take(user_data: dict[str, Any], token: str, grant: str | None, now: datetime
     return made.request
 
 
+def peek(user_data: dict[str, Any], token: str, grant: str | None, now: datetime) -> dict[str, Any]:
+    """The request behind `token`, left in place (a preview being completed, e.g. its text in
+    one more language, before a new preview replaces it). Raises as `take` does."""
+    if token in user_data.get(RETIRED, {}):
+        raise StaleConfirmation()
+    made: Pending = user_data.get(KEY, {})[token]
+    if made.grant is None or made.grant != grant or now - made.at > MAX_AGE:
+        raise StaleConfirmation()
+    return dict(made.request)
+
+
 def sent(user_data: dict[str, Any], op: str, ref: str) -> None:
     """A send of `op` for `ref` went out: every other preview of it is stale now."""
     _retire(user_data, (op, ref))

@@ -30,6 +30,7 @@ SAMPLE_PARAMS: dict[str, dict[str, Any]] = {
     "case_not_active": {"ref": "KZ-2026-001"},
     "action_ended": {"ref": "KZ-2026-001"},
     "text_too_long": {"field": "title", "length": 5370, "limit": 3000},
+    "no_such_text": {"ref": "KZ-2026-001", "path": "people[9].name"},
     "already_published": {"ref": "KZ-2026-001"},
     "case_not_ready": {"ref": "KZ-2026-001", "missing": ["people", "deadline"]},
     "original_missing": {"ref": "KZ-2026-001", "language": "en"},

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli.run import grant_demo_staff
-from bot.domain import cases, demo, staff
+from bot.domain import cases, demo, staff, translations
 from bot.sandbox.local import RunningServer, run_server
 from bot.telegram.thread import BotThread
 from tests.live import live_application
@@ -354,3 +354,76 @@ def test_a_coordinator_runs_a_case_from_the_phone_to_its_close(
     expect(card.get_by_role("button", name="I took action")).to_have_count(0)
     expect(card.get_by_role("button", name="Get letter")).to_have_count(0)
     steps.shot("closed-card")
+
+
+@SQLITE_ONLY
+def test_one_further_information_reads_in_each_subscribers_language(
+    sandbox: RunningServer, page: sync_api.Page, sessions: sessionmaker[Session]
+) -> None:
+    """Aigerim (en), Ольга (ru) and Ерлан (kk) follow every case; Dana gives one further
+    information in three languages and each reads it in theirs. The publish preview says,
+    per language, who reads it and what they lack. docs/screenshots/fi-*.png and
+    publish-preview-languages.png are copies of these screenshots."""
+    with sessions.begin() as session:
+        case = cases.get_case(session, REF)
+        for lang, title in (
+            ("ru", "Семья Дулата Агадиля под наблюдением"),
+            ("kk", "Дулат Ағаділдің отбасы бақылауда"),
+        ):
+            translations.set_text(
+                session, staff.SYSTEM, case, translations.parse_path("title"), lang, title
+            )
+    steps = Steps(page, "languages")
+    page.set_viewport_size({"width": 1000, "height": 900})
+    page.goto(f"{sandbox.url}/#user=1001")
+    expect(page.locator("#bot-status")).to_have_text("bot")
+    for name, followed in (("Aigerim", "You now follow"), ("Ольга", "Вы"), ("Ерлан", "Сіз")):
+        be(page, name)
+        say(page, "/follow all")
+        bot_message(page, followed)
+
+    be(page, "Dana")
+    say(page, "/publish KZ-2026-002")
+    publish = bot_message(page, "Readers by language")
+    expect(publish).to_contain_text("Kazakh: 1 reader")
+    publish.scroll_into_view_if_needed()
+    steps.shot("publish-preview")
+
+    say(page, f"/update {REF} He was moved to another prison.")
+    bot_message(page, "Readers by language").get_by_role("button", name="Add Russian").click()
+    bot_message(page, "Send the further information")
+    say(page, "Его перевели в другую тюрьму.")
+    previews = page.locator(".msg.in", has_text="Readers by language")
+    expect(previews).to_have_count(3)  # /publish's, the update's, the update's with Russian
+    previews.last.get_by_role("button", name="Add Kazakh").click()
+    bot_message(page, "in Kazakh as one message")
+    say(page, "Ол басқа түрмеге ауыстырылды.")
+    expect(previews).to_have_count(4)
+    preview = previews.last
+    expect(preview).not_to_contain_text("this text not given")
+    steps.shot("update-preview")
+    preview.get_by_role("button", name="Confirm").click()
+    bot_message(page, "queued for 3 subscribers")
+
+    for name, text, shot in (
+        ("Aigerim", "He was moved to another prison.", "fi-en"),
+        ("Ольга", "Его перевели в другую тюрьму.", "fi-ru"),
+        ("Ерлан", "Ол басқа түрмеге ауыстырылды.", "fi-kk"),
+    ):
+        be(page, name)
+        bot_message(page, text)
+        steps.shot(shot)
+
+    be(page, "Dana")  # and a text more in Kazakh, guided: language, field, the text
+    say(page, f"/translate {REF}")
+    bot_message(page, "into which language").get_by_role(
+        "button", name=re.compile("^Kazakh")
+    ).click()
+    fields = bot_message(page, "Tap a text to write or correct it")
+    steps.shot("translate-fields")
+    fields.get_by_role("button", name="✏️ people[1].name").click()
+    bot_message(page, "Send the text in Kazakh")
+    steps.shot("translate-ask")
+    say(page, "Дулат Ағаділ")
+    bot_message(page, "Saved: people[1].name in Kazakh")
+    steps.shot("translate-next")

@@ -8,6 +8,7 @@ expired; a superseded, revoked or old one is told nothing was sent).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -20,10 +21,11 @@ from bot.domain.letters import set_letter
 from bot.domain.reveal import PrivateOnly, audit_trail
 from bot.domain.timeutil import parse_local_deadline
 from bot.domain.views import case_line
-from bot.store.models import OUTCOMES, PERSON_STATUSES, STAFF_ROLES, TARGET_ROLES
-from bot.telegram import confirmations
+from bot.languages import LANGUAGES
+from bot.store.models import OUTCOMES, PERSON_STATUSES, STAFF_ROLES, TARGET_ROLES, Case
+from bot.telegram import awaiting, confirmations
 from bot.telegram.dispatch import Ctx, ExpiredButton, Usage
-from bot.telegram.keyboards import cases_page_buttons, confirm_buttons, label
+from bot.telegram.keyboards import Button, cases_page_buttons, confirm_buttons, label
 from bot.telegram.reply import Reply
 
 
@@ -115,20 +117,52 @@ def status(ctx: Ctx) -> Reply:
     )
 
 
-def ask_confirmation(ctx: Ctx, request: dict[str, Any], alert_html: str) -> Reply:
+def ask_confirmation(
+    ctx: Ctx,
+    request: dict[str, Any],
+    alert_html: str,
+    *,
+    readers: list[alerts.Readership] | None = None,
+    add: Sequence[str] = (),
+) -> Reply:
+    """The preview and its Confirm; `readers`: who reads it in which language and what they
+    lack; `add`: the languages its text may still be given in (a button each)."""
     grant = staff.grant_stamp(ctx.session, ctx.user_id)
     # A lockdown begun after this kills it (bot/domain/safeguards.confirmation_alive).
     asked = {**request, "asked_at": ctx.now.isoformat()}
     token = confirmations.offer(ctx.user_data, asked, grant, ctx.now)
+    more: list[list[Button]] = [
+        [(label(ctx.lang, "add_language", code=code), f"fl:{token}:{code}") for code in add]
+    ]
     return Reply.page(
         "bot/confirm.html",
         ctx.lang,
-        confirm_buttons(ctx.lang, token),
+        (more if add else []) + confirm_buttons(ctx.lang, token),
         # Already HTML, rendered by an autoescaped template: escaping it again would show
         # the coordinator tags and entities instead of the message subscribers get.
         alert=Markup(alert_html),  # noqa: S704
         op=request["op"],
         ref=request["ref"],
+        readers=readers or [],
+    )
+
+
+def alert_confirmation(ctx: Ctx, case: Case, request: dict[str, Any]) -> Reply:
+    """The preview of a further information or closing (`request`: op, ref, text as one
+    string in the case's language or {language: text}, outcome), with its readers per
+    language and a button for each language its text is not given in yet."""
+    text: str | dict[str, str] = request["text"]
+    given = {case.language} if isinstance(text, str) else set(text)
+    if request["op"] == "close":
+        kind, changes = "closed", {"outcome": request["outcome"]}
+    else:
+        kind, changes = "further_information", {"renewed": request["op"] == "renew"}
+    return ask_confirmation(
+        ctx,
+        {**request, "original": case.language},
+        alerts.preview(case, kind, ctx.lang, text, **changes),
+        readers=alerts.readership(ctx.session, case, kind, text),
+        add=[code for code in LANGUAGES if code not in given],
     )
 
 
@@ -137,7 +171,10 @@ def publish(ctx: Ctx) -> Reply:
     case = cases.get_case(ctx.session, ref)
     cases.check_publishable(case, ctx.now)
     return ask_confirmation(
-        ctx, {"op": "publish", "ref": case.ref}, alerts.preview(case, "new", ctx.lang)
+        ctx,
+        {"op": "publish", "ref": case.ref},
+        alerts.preview(case, "new", ctx.lang),
+        readers=alerts.readership(ctx.session, case, "new"),
     )
 
 
@@ -155,11 +192,7 @@ def _further_information(ctx: Ctx, op: str) -> list[Reply]:
     case = cases.get_case(ctx.session, ref)
     cases.check_active(case)
     text = cases.check_alert_text(_tail(ctx, 1))
-    preview = ask_confirmation(
-        ctx,
-        {"op": op, "ref": case.ref, "text": text},
-        alerts.preview(case, "further_information", ctx.lang, text, renewed=op == "renew"),
-    )
+    preview = alert_confirmation(ctx, case, {"op": op, "ref": case.ref, "text": text})
     sent_at = cases.repeated_update(ctx.session, case, text, ctx.now)
     if sent_at is None:
         return [preview]
@@ -180,11 +213,57 @@ def close(ctx: Ctx) -> Reply:
     case = cases.get_case(ctx.session, ref)
     cases.check_active(case)
     text = cases.check_alert_text(_tail(ctx, 2))
-    return ask_confirmation(
-        ctx,
-        {"op": "close", "ref": case.ref, "outcome": outcome.lower(), "text": text},
-        alerts.preview(case, "closed", ctx.lang, text, outcome=outcome.lower()),
+    request = {"op": "close", "ref": case.ref, "outcome": outcome.lower(), "text": text}
+    return alert_confirmation(ctx, case, request)
+
+
+ALERT_OPS = ("update", "renew", "close")  # the previews whose text may come per language
+
+
+def button_add_language(ctx: Ctx) -> Reply:
+    """fl:TOKEN:LANG: ask for the preview's text in that language; the answer (a plain
+    message, bot/telegram/awaiting.py) makes a new preview that replaces this one."""
+    if len(ctx.args) != 2 or ctx.args[1] not in LANGUAGES:
+        raise ExpiredButton
+    token, language = ctx.args
+    try:
+        request = confirmations.peek(
+            ctx.user_data, token, staff.grant_stamp(ctx.session, ctx.user_id), ctx.now
+        )
+    except KeyError:
+        raise ExpiredButton from None
+    if request["op"] not in ALERT_OPS:
+        raise ExpiredButton
+    awaiting.ask(ctx.user_data, "alert_text", ctx.now, token=token, language=language)
+    text = request["text"]
+    original = request.get("original", "en")
+    return Reply.page(
+        "bot/alert_text_ask.html",
+        ctx.lang,
+        ref=request["ref"],
+        op=request["op"],
+        language=language,
+        original=original,
+        text=text if isinstance(text, str) else text.get(original, ""),
     )
+
+
+def got_alert_text(ctx: Ctx, question: dict[str, str]) -> Reply:
+    """The text asked for by button_add_language: a new preview with it added."""
+    text = cases.check_alert_text(ctx.rest)  # refused: the question stays open for a retry
+    awaiting.clear(ctx.user_data)
+    try:
+        request = confirmations.take(
+            ctx.user_data, question["token"], staff.grant_stamp(ctx.session, ctx.user_id), ctx.now
+        )
+    except KeyError:
+        raise ExpiredButton from None
+    case = cases.get_case(ctx.session, request["ref"])
+    cases.check_active(case)
+    given = request["text"]
+    texts = {case.language: given} if isinstance(given, str) else dict(given)
+    texts[question["language"]] = text
+    return alert_confirmation(ctx, case, {**request, "text": texts})
 
 
 def confirm(ctx: Ctx) -> Reply:
@@ -231,6 +310,9 @@ def _take_pending(ctx: Ctx) -> dict[str, Any]:
     if len(ctx.args) != 1:
         raise ExpiredButton
     grant = staff.grant_stamp(ctx.session, ctx.user_id)
+    question = awaiting.current(ctx.user_data, ctx.now)
+    if question is not None and question.get("token") == ctx.args[0]:
+        awaiting.clear(ctx.user_data)  # sent or cancelled as it was: no text awaited now
     try:
         return confirmations.take(ctx.user_data, ctx.args[0], grant, ctx.now)
     except KeyError:

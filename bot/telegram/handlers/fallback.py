@@ -5,8 +5,18 @@ Neither answer repeats what was typed (it may be anything, and the chat may be w
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from bot.telegram import awaiting
 from bot.telegram.dispatch import Ctx
+from bot.telegram.handlers import coordinator, translate
 from bot.telegram.reply import Reply
+
+# the kind of question the bot asked (bot/telegram/awaiting.py) → what takes its answer
+ANSWERS: dict[str, Callable[[Ctx, dict[str, str]], Reply]] = {
+    "translate": translate.got_text,
+    "alert_text": coordinator.got_alert_text,
+}
 
 
 def unknown_command(ctx: Ctx) -> Reply:
@@ -14,4 +24,8 @@ def unknown_command(ctx: Ctx) -> Reply:
 
 
 def plain_text(ctx: Ctx) -> Reply:
-    return Reply.page("bot/plain_text.html", ctx.lang)
+    """The answer to the bot's open question, if one is open; else how to use the bot."""
+    question = awaiting.current(ctx.user_data, ctx.now)
+    if question is None or question["kind"] not in ANSWERS:
+        return Reply.page("bot/plain_text.html", ctx.lang)
+    return ANSWERS[question["kind"]](ctx, question)

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.config import get_settings
-from bot.domain import alerts, subscriptions
+from bot.domain import subscriptions
 from bot.store.models import WatchSource
 from bot.telegram.dispatch import Ctx, ExpiredButton, Usage
-from bot.telegram.handlers.coordinator import _tail, ask_confirmation
+from bot.telegram.handlers.coordinator import _tail, alert_confirmation
 from bot.telegram.reply import Reply
 from bot.watch import review, sources
 from bot.watch.keywords import split_keywords
@@ -105,10 +105,8 @@ def _item_id(ctx: Ctx) -> int:
 def button_draft(ctx: Ctx) -> Reply:
     """wd:<item>: the /update preview with the item's title and link; Confirm publishes."""
     draft = review.draft(ctx.session, ctx.actor, _item_id(ctx), ctx.now)
-    return ask_confirmation(
-        ctx,
-        {"op": "update", "ref": draft.case.ref, "text": draft.text},
-        alerts.preview(draft.case, "further_information", ctx.lang, draft.text),
+    return alert_confirmation(
+        ctx, draft.case, {"op": "update", "ref": draft.case.ref, "text": draft.text}
     )
 
 
