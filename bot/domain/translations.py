@@ -445,11 +445,6 @@ def languages_of(texts: Iterable[str]) -> tuple[str, ...]:
 # ---- guiding a translator -----------------------------------------------------------------
 
 
-def original_language(case: Case, path: Path) -> str:
-    """The language the text at `path` was first written in (a target's own, else the case's)."""
-    return _original_of(case, path)
-
-
 def check_path(case: Case, text: str) -> str:
     """`text` as a path the case has (written as the domain writes it), or NoSuchText."""
     path = str(parse_path(text))

@@ -93,7 +93,7 @@ def _ask(ctx: Ctx, case: Case, language: str, path: str, saved: str | None = Non
     """The field's text in `language` and in its original, and the question; the next plain
     message answers it."""
     where = translations.parse_path(path)
-    original = translations.original_language(case, where)
+    original = translations.original_of(case, where)
     awaiting.ask(ctx.user_data, "translate", ctx.now, ref=case.ref, language=language, path=path)
     buttons: list[list[Button]] = [
         [
