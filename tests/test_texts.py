@@ -5,6 +5,7 @@ The sets are computed when the tests run, so a template or a message added tomor
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
@@ -436,8 +437,31 @@ def test_a_deadline_is_written_as_the_reader_writes_dates(lang: str, expected: s
     ],
 )
 def test_a_cases_languages_are_named_in_the_readers_language(lang: str, expected: str) -> None:
-    text = render("bot/case.html", lang, case=CASE, staff=None, tally=3)
+    active = dataclasses.replace(CASE, status="active", outcome=None)
+    text = render("bot/case.html", lang, case=active, staff=None, tally=3)
     assert expected in text
+
+
+def test_a_closed_case_asks_for_no_appeal_in_any_language() -> None:
+    """Its card names no languages to write in: the action has ended."""
+    text = render("bot/case.html", "en", case=CASE, staff=None, tally=3)
+    assert "Preferred languages" not in text
+    assert "No further appeals are requested" in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "No one has reported taking action yet."),
+        ("ru", "Пока никто не сообщил об отправке обращения."),
+        ("kk", "Әзірге ешкім өтініш жібергенін хабарлаған жоқ."),
+    ],
+)
+def test_a_case_nobody_has_acted_on_says_so_in_words(lang: str, expected: str) -> None:
+    active = dataclasses.replace(CASE, status="active", outcome=None)
+    text = render("bot/case.html", lang, case=active, staff=None, tally=0)
+    assert expected in text
+    assert not re.search(r"\b0 ", text)  # no "0 supporters", "0 человек", "0 адам"
 
 
 @pytest.mark.parametrize(
