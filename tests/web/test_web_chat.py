@@ -245,9 +245,7 @@ def test_a_russian_subscriber_follows_and_acts_in_russian(
 
     be(page, "Dana")
     say(page, f"/update {REF} Его перевели в другую тюрьму.")
-    bot_message(page, "Его перевели в другую тюрьму.").get_by_role(
-        "button", name="Confirm"
-    ).click()
+    bot_message(page, "Его перевели в другую тюрьму.").get_by_role("button", name="Confirm").click()
     bot_message(page, "queued for 1 subscriber")
     be(page, "Ольга")
     alert = bot_message(page, f"ДОПОЛНИТЕЛЬНАЯ ИНФОРМАЦИЯ № 1 ПО {REF}")
