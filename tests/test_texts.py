@@ -519,3 +519,17 @@ def test_a_persons_pronoun_reads_as_one_word_after_the_name(lang: str, she: str)
     text = render("alerts/new.html", lang, case=dataclasses.replace(CASE, people=(person,)))
     assert f"{person.name} {she}" in text
     assert "((" not in text and "))" not in text
+
+
+def test_a_groups_status_saved_by_button_agrees_with_the_group_in_russian() -> None:
+    text = render(
+        "bot/person_saved.html",
+        "ru",
+        ref="KZ-1",
+        position=2,
+        field="status",
+        value="released",
+        restricted=False,
+        group_size=40,
+    )
+    assert text.strip().endswith(": освобождены")
