@@ -5,6 +5,7 @@ The sets are computed when the tests run, so a template or a message added tomor
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
@@ -436,8 +437,31 @@ def test_a_deadline_is_written_as_the_reader_writes_dates(lang: str, expected: s
     ],
 )
 def test_a_cases_languages_are_named_in_the_readers_language(lang: str, expected: str) -> None:
-    text = render("bot/case.html", lang, case=CASE, staff=None, tally=3)
+    active = dataclasses.replace(CASE, status="active", outcome=None)
+    text = render("bot/case.html", lang, case=active, staff=None, tally=3)
     assert expected in text
+
+
+def test_a_closed_case_asks_for_no_appeal_in_any_language() -> None:
+    """Its card names no languages to write in: the action has ended."""
+    text = render("bot/case.html", "en", case=CASE, staff=None, tally=3)
+    assert "Preferred languages" not in text
+    assert "No further appeals are requested" in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "No one has reported taking action yet."),
+        ("ru", "Пока никто не сообщил об отправке обращения."),
+        ("kk", "Әзірге ешкім өтініш жібергенін хабарлаған жоқ."),
+    ],
+)
+def test_a_case_nobody_has_acted_on_says_so_in_words(lang: str, expected: str) -> None:
+    active = dataclasses.replace(CASE, status="active", outcome=None)
+    text = render("bot/case.html", lang, case=active, staff=None, tally=0)
+    assert expected in text
+    assert not re.search(r"\b0 ", text)  # no "0 supporters", "0 человек", "0 адам"
 
 
 @pytest.mark.parametrize(
@@ -451,3 +475,61 @@ def test_an_outcome_is_named_in_the_readers_language(lang: str, expected: str) -
 def _assert_telegram_html(text: str) -> None:
     tags = {m.lower() for m in re.findall(r"</?([a-zA-Z][\w-]*)", text)}
     assert tags <= TELEGRAM_TAGS, tags - TELEGRAM_TAGS
+
+
+def test_a_groups_new_status_agrees_with_the_group_in_russian() -> None:
+    one = render("bot/status_set.html", "ru", ref="KZ-1", position=1, name="A", status="detained")
+    group = render(
+        "bot/status_set.html",
+        "ru",
+        ref="KZ-1",
+        position=2,
+        name="Protesters",
+        status="detained",
+        group_size=1000,
+    )
+    assert "человека № 1" in one and one.strip().endswith("задержан(а).")
+    assert group.strip().endswith("задержаны.")
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "followed", "unfollowed"),
+    [
+        ("country", "KZ", "Вы подписаны на страну", "Вы больше не подписаны на страну"),
+        ("theme", "torture", "Вы подписаны на тему «пытки»", "Вы больше не подписаны на тему"),
+        ("all", None, "Вы подписаны на все дела", "Вы больше не подписаны на все дела"),
+    ],
+)
+def test_russian_following_and_unfollowing_agree_with_what_is_followed(
+    kind: str, value: str | None, followed: str, unfollowed: str
+) -> None:
+    """The scope is in the accusative ('на страну'): 'отписались от страну' would not be Russian."""
+    assert followed in render("bot/followed.html", "ru", created=True, kind=kind, value=value)
+    assert unfollowed in render("bot/unfollowed.html", "ru", kind=kind, value=value)
+
+
+def test_kazakh_names_what_is_followed_as_a_phrase_after_the_colon() -> None:
+    text = render("bot/followed.html", "kk", created=True, kind="theme", value="torture")
+    assert "Сіз жазылдыңыз: <b>азаптау</b> тақырыбындағы істер." in text
+
+
+@pytest.mark.parametrize(("lang", "she"), [("ru", "(она)"), ("kk", "(әйел)")])
+def test_a_persons_pronoun_reads_as_one_word_after_the_name(lang: str, she: str) -> None:
+    person = dataclasses.replace(CASE.people[0], pronoun="she", group_size=None)
+    text = render("alerts/new.html", lang, case=dataclasses.replace(CASE, people=(person,)))
+    assert f"{person.name} {she}" in text
+    assert "((" not in text and "))" not in text
+
+
+def test_a_groups_status_saved_by_button_agrees_with_the_group_in_russian() -> None:
+    text = render(
+        "bot/person_saved.html",
+        "ru",
+        ref="KZ-1",
+        position=2,
+        field="status",
+        value="released",
+        restricted=False,
+        group_size=40,
+    )
+    assert text.strip().endswith(": освобождены")

@@ -82,7 +82,7 @@ def test_a_kazakh_subscribers_buttons_are_kazakh(
     labels = {b["text"] for row in case["reply_markup"]["inline_keyboard"] for b in row}
     assert labels == {
         *("🔔 Жазылу", "✉️ Хатты алу", "✅ Өтініш жібердім"),
-        *("ℹ️ Толығырақ", "📜 Хронология"),
+        *("ℹ️ Толығырақ", "📜 Іс тарихы"),
     }
     [done] = chat.press(case, button_data(case, f"acted:{REF}"))
     assert "Осы уақытқа дейін 1 адам өтініш жіберді." in done["text"]

@@ -225,6 +225,38 @@ def test_a_kazakh_subscriber_reads_the_whole_bot_in_kazakh(
 
 
 @SQLITE_ONLY
+def test_a_russian_subscriber_follows_and_acts_in_russian(
+    sandbox: RunningServer, page: sync_api.Page
+) -> None:
+    """Ольга's client is in Russian: the case card, the alert and the thanks read as Russian
+    does (docs/screenshots/ru-*.png are copies of these screenshots)."""
+    steps = Steps(page, "ru")
+    page.goto(f"{sandbox.url}/#user=1002")
+    expect(page.locator(".whoami")).to_contain_text("Ольга")
+    expect(page.locator("#bot-status")).to_have_text("bot")
+    say(page, f"/case {REF}")
+    case = bot_message(page, "Кому писать")
+    expect(case).to_contain_text("Отправьте обращение до")
+    expect(case).to_contain_text("можно писать и на своём языке")
+    expect(case).to_contain_text("Пока никто не сообщил об отправке обращения")
+    steps.shot("case")
+    case.get_by_role("button", name="Подписаться").click()
+    bot_message(page, "Вы подписаны на дело")
+
+    be(page, "Dana")
+    say(page, f"/update {REF} Его перевели в другую тюрьму.")
+    bot_message(page, "Его перевели в другую тюрьму.").get_by_role("button", name="Confirm").click()
+    bot_message(page, "queued for 1 subscriber")
+    be(page, "Ольга")
+    alert = bot_message(page, f"ДОПОЛНИТЕЛЬНАЯ ИНФОРМАЦИЯ № 1 ПО {REF}")
+    expect(alert).to_contain_text("Пожалуйста, отправьте обращение до")
+    steps.shot("alert")
+    alert.get_by_role("button", name="Я отправил(а) обращение").click()
+    bot_message(page, "Обращения уже отправил 1 человек")
+    steps.shot("acted")
+
+
+@SQLITE_ONLY
 def test_the_command_menu_and_user_list_work_by_keyboard_at_phone_width(
     sandbox: RunningServer, page: sync_api.Page
 ) -> None:

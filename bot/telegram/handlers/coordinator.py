@@ -114,6 +114,7 @@ def status(ctx: Ctx) -> Reply:
         position=person.position,
         name=person.name,
         status=person.status,
+        group_size=person.group_size,
     )
 
 

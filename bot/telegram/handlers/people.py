@@ -110,6 +110,7 @@ def _save(ctx: Ctx, ref: str, position: int, field: str, value: str) -> Reply:
         field=field,
         value=None if restricted else getattr(person, field),
         restricted=restricted,
+        group_size=person.group_size,
     )
     # The value sits in the coordinator's own message: gone once it is stored encrypted.
     return replace(reply, delete_asked=restricted)

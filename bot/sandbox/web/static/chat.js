@@ -283,7 +283,7 @@
     ui.whoami.replaceChildren("as ", Object.assign(document.createElement("strong"), {
       textContent: user.first_name,
     }));
-    ui.input.placeholder = user.language_code === "ru" ? "Сообщение" : "Message";
+    ui.input.placeholder = { ru: "Сообщение", kk: "Хабарлама" }[user.language_code] || "Message";
     ui.input.lang = user.language_code;
     closeMenu();
     closeUsers();
