@@ -12,7 +12,7 @@ from bot.sandbox.local import RunningServer
 from bot.store.models import Alert, AuditEvent, Case, Delivery, Staff, utcnow
 from bot.telegram.thread import BotThread
 from tests.clock import day, typed_deadline
-from tests.telegram.conftest import COORDINATOR
+from tests.telegram.conftest import COORDINATOR, published_case
 from tests.telegram.harness import Chat, button_data
 
 
@@ -142,9 +142,13 @@ def test_admin_grants_and_revokes_and_the_menu_follows(
     assert "cases" in default and "publish" not in default
 
 
-def test_audit_lists_the_case_history_for_admins(admin: Chat, coordinator: Chat) -> None:
-    coordinator.say(f"/deadline KZ-2026-001 {day(365)}")
-    text = admin.text("/audit KZ-2026-001")
+def test_audit_lists_the_case_history_for_admins(
+    admin: Chat, coordinator: Chat, sessions: sessionmaker[Session]
+) -> None:
+    # A case of its own: a seed case's first fifty events are the texts its document imported.
+    ref = published_case(sessions, title="Audited case")
+    coordinator.say(f"/deadline {ref} {day(365)}")
+    text = admin.text(f"/audit {ref}")
     assert "case.deadline" in text and "case.create" in text
 
 
