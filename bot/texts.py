@@ -181,6 +181,8 @@ def environment(lang: str) -> Environment:
         "sentence_start": lambda text: str(text)[:1].upper() + str(text)[1:],
     }
     env.filters.update(filters)
+    # `tojson` (the audit's values): Kazakh and Russian as letters, not \u escapes
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     env.globals["lang"] = lang
     env.globals["tz"] = None  # the reader's time zone, where the caller knows it
     return env

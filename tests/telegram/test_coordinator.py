@@ -152,6 +152,12 @@ def test_audit_lists_the_case_history_for_admins(
     assert "case.deadline" in text and "case.create" in text
 
 
+def test_audit_shows_a_translation_in_its_own_letters(admin: Chat, coordinator: Chat) -> None:
+    coordinator.say("/translate KZ-2026-001 kk title Ағаділдің отбасы аңдуда")
+    text = admin.text("/audit KZ-2026-001")
+    assert "Ағаділдің отбасы аңдуда" in text and "\\u" not in text
+
+
 def test_a_forged_confirmation_token_has_expired(
     coordinator: Chat, sessions: sessionmaker[Session]
 ) -> None:
