@@ -18,6 +18,7 @@ TEMPLATES: Resource = ("bot.templates", "")
 MIGRATIONS: Resource = ("bot.migrations", "")
 WEB_STATIC: Resource = ("bot.sandbox.web", "static")
 SAMPLE_FEEDS: Resource = ("bot.sandbox", "sample_feeds")
+LETTERS: Resource = ("bot.letters", "")  # mail.html, the one-tap e-mail page
 LOCALES: Resource = ("bot", "locales")  # gettext catalogs: .po, and .mo that `make` compiles
 
 # resource -> files (relative to it) that must be there; one per kind is enough to catch a
@@ -39,6 +40,7 @@ SHIPPED: dict[Resource, tuple[str, ...]] = {
     MIGRATIONS: ("env.py", "script.py.mako", "versions/0001_initial_schema.py"),
     WEB_STATIC: ("index.html", "chat.js", "chat.css", "favicon.svg"),
     SAMPLE_FEEDS: ("kz-monitor.xml",),
+    LETTERS: ("mail.html",),
 }
 
 

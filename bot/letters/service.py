@@ -57,7 +57,8 @@ from bot.domain.views import PublicCase, PublicTarget, public_case
 from bot.letters import export
 from bot.letters.eml import letter_eml
 from bot.letters.errors import LetterUnavailable, NoTargets, UnknownFormat, body_refused
-from bot.letters.mailto import mailto_link
+from bot.letters.mailto import mailto_link, one_tap_email
+from bot.letters.sender import Signer, as_signer
 from bot.letters.render import CONTEXT_NAMES, BodyError, Letter, primary_targets, render_letter
 from bot.runtime import in_process
 from bot.store.models import Case
@@ -104,6 +105,10 @@ class RenderedLetter:
     @cached_property
     def mailto(self) -> str | None:
         return mailto_link(self.letter)
+
+    def one_tap(self, page_url: str | None) -> str | None:
+        """The URL of a one-tap e-mail button, or None: offer the .eml (bot/letters/mailto.py)."""
+        return one_tap_email(self.letter, page_url)
 
     def content(self, fmt: str) -> bytes:
         if fmt == "pdf":
@@ -154,7 +159,7 @@ def letters_for(
     session: Session,
     ref: str,
     lang: str,
-    signature: str | None = None,
+    signature: Signer | str | None = None,
     *,
     on: date | None = None,
     drafts: bool = False,
@@ -164,11 +169,41 @@ def letters_for(
     return _render(case, public_case(case), [lang], signature, on)
 
 
+def letters_for_reader(
+    session: Session,
+    ref: str,
+    reader_lang: str | None,
+    signature: Signer | str | None = None,
+    *,
+    on: date | None = None,
+    drafts: bool = False,
+) -> list[RenderedLetter]:
+    """One letter per primary target, each in the language that official prefers
+    (Target.language) when the case has a letter in it, else in the reader's (or the
+    nearest the case has)."""
+    case = _case(session, ref, drafts)
+    view = public_case(case)
+    available = available_languages(case)
+    fallback = choose_language(available, reader_lang)
+    targets = primary_targets(view)
+    if not targets:
+        raise NoTargets(ref=view.ref)
+    if fallback is None:
+        raise LetterUnavailable(ref=view.ref, language=(reader_lang or "")[:8], available=())
+    on = on or datetime.now(ZoneInfo(view.timezone)).date()
+    letters = []
+    for number, target in enumerate(targets, start=1):
+        lang = target.language if target.language in available else fallback
+        body = letter_body(case, lang)
+        letters.append(RenderedLetter(_letter(view, target, lang, signature, on, body), number))
+    return letters
+
+
 def export_letters(
     session: Session,
     ref: str,
     langs: Iterable[str] = (),
-    signature: str | None = None,
+    signature: Signer | str | None = None,
     *,
     on: date | None = None,
     drafts: bool = True,
@@ -184,7 +219,7 @@ def export_zip(
     *,
     langs: Iterable[str] = (),
     formats: Iterable[str] = FORMATS,
-    signature: str | None = None,
+    signature: Signer | str | None = None,
     drafts: bool = True,
 ) -> bytes:
     letters = export_letters(session, ref, langs, signature, drafts=drafts)
@@ -214,7 +249,7 @@ def _render(
     case: Case,
     view: PublicCase,
     langs: Iterable[str],
-    signature: str | None,
+    signature: Signer | str | None,
     on: date | None,
 ) -> list[RenderedLetter]:
     targets = primary_targets(view)
@@ -236,11 +271,14 @@ def _letter(
     view: PublicCase,
     target: PublicTarget,
     lang: str,
-    signature: str | None,
+    signature: Signer | str | None,
     on: date,
     body: str | None,
 ) -> Letter:
+    # The sender block, one part a line, until the letter templates lay a Signer out
+    # themselves; no one named: the templates' own ending.
+    block = "\n".join(as_signer(signature).lines()) or None
     try:
-        return render_letter(view, target, lang, on=on, signature=signature, body=body)
+        return render_letter(view, target, lang, on=on, signature=block, body=body)
     except BodyError as exc:
         raise body_refused(view.ref, lang, exc, CONTEXT_NAMES) from None

@@ -136,7 +136,7 @@ def add_handlers(application: App) -> None:
     # Last, so they answer only what nothing above took; in groups the bot stays quiet.
     private = filters.ChatType.PRIVATE
     unknown = command("unknown")(fallback.unknown_command)
-    plain = command("text")(fallback.plain_text)
+    plain = command("text", whole=True)(fallback.plain_text)
     application.add_handler(MessageHandler(private & filters.COMMAND, unknown))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, plain))
     application.add_handler(CallbackQueryHandler(on_button))

@@ -271,8 +271,11 @@ async def run_off_loop(
     return await _off_loop(run_handler, services, update, context, name, role, fn, args, rest)
 
 
-def command(name: str, *, role: str | None = None) -> Callable[[Handler], Callback]:
-    """Wire a handler to a /command: arguments split on whitespace, `rest` is the raw tail.
+def command(
+    name: str, *, role: str | None = None, whole: bool = False
+) -> Callable[[Handler], Callback]:
+    """Wire a handler to a /command: arguments split on whitespace, `rest` is the raw tail
+    (`whole`: the whole text, for a message that is not a command but an answer).
     Every handler runs off the event loop, in the bounded pool (run_off_loop, bot/runtime.py)."""
 
     def decorate(fn: Handler) -> Callback:
@@ -286,6 +289,8 @@ def command(name: str, *, role: str | None = None) -> Callable[[Handler], Callba
                 text = message.text or ""
                 parts = text.split(maxsplit=1)
                 rest = parts[1].strip() if len(parts) > 1 else ""
+                if whole:
+                    rest = text.strip()
                 call = (services_of(context), update, context, name, role, fn, rest.split(), rest)
                 replies = await run_off_loop(*call)
                 await send(message, replies, user_data_of(context), services_of(context))

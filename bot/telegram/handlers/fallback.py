@@ -5,7 +5,10 @@ Neither answer repeats what was typed (it may be anything, and the chat may be w
 
 from __future__ import annotations
 
+from bot.domain.staff import require
 from bot.telegram.dispatch import Ctx
+from bot.telegram.handlers import letters, subscriber
+from bot.telegram.handlers.letters import AWAITING
 from bot.telegram.reply import Reply
 
 
@@ -14,4 +17,12 @@ def unknown_command(ctx: Ctx) -> Reply:
 
 
 def plain_text(ctx: Ctx) -> Reply:
+    """The answer to a question the bot asked (the name that signs letters, the organisation
+    that signs an export), else a pointer to /help."""
+    awaiting = ctx.user_data.get(AWAITING)
+    if awaiting == subscriber.SIGN:
+        return subscriber.signer_name(ctx)
+    if isinstance(awaiting, str) and awaiting.startswith("zip:"):
+        require(ctx.actor, "coordinator", "letters_zip")
+        return letters.zip_signed_by(ctx, awaiting.removeprefix("zip:"))
     return Reply.page("bot/plain_text.html", ctx.lang)
