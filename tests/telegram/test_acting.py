@@ -3,8 +3,6 @@ social post and web form, how a supporter acted, and a closed case's outcome."""
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -60,16 +58,20 @@ def test_the_name_set_in_settings_signs_the_letter_text_and_its_pdf(
     assert not any(d.startswith("sign:") for d in buttons(messages[-1]).values())
 
 
-def test_get_letter_without_a_name_offers_to_set_one_and_the_next_message_is_the_name(
+def test_get_letter_gives_the_officials_language_first_and_offers_the_readers_and_a_signer(
     chat: Chat, sessions: sessionmaker[Session]
 ) -> None:
     _publish(sessions)
-    messages = chat.say(f"/letter {REF} en", expect=7)
+    [case] = chat.say(f"/case {REF}")
+    messages = chat.press(case, button_data(case, "letter:"), expect=7)
+    assert "(Russian)" in messages[0]["text"]  # the demo officials prefer Russian
+    assert "the language this official prefers" in messages[0]["text"]
     end = messages[-1]
     assert "sign them by hand" in end["text"]
+    assert button_data(end, f"letter:{REF}:") == f"letter:{REF}:en"  # the reader's own
     [ask] = chat.press(end, button_data(end, "sign:"))
     assert "Send your name" in ask["text"]
-    [saved] = chat.say("Дана Жанай")
+    [saved] = chat.say("Дана Жанай")  # the next message is the name
     assert "Your letters are signed: Дана Жанай" in saved["text"]
     with sessions() as session:
         assert session.scalars(select(Subscriber.signature)).one() == "Дана Жанай"
@@ -90,17 +92,29 @@ def test_a_bad_email_is_refused_in_the_readers_language_and_clear_removes_the_si
         assert (row.signature, row.sender_town, row.sender_email) == (None, None, None)
 
 
-def test_a_long_cyrillic_letter_falls_back_to_the_eml(
-    chat: Chat, sessions: sessionmaker[Session], server: RunningServer, mail_page: str
+def test_a_long_cyrillic_letter_falls_back_to_the_eml_beside_the_web_form_and_post(
+    coordinator: Chat,
+    chat: Chat,
+    sessions: sessionmaker[Session],
+    server: RunningServer,
+    mail_page: str,
 ) -> None:
     _publish(sessions)
+    coordinator.say(f"/edittarget {REF} 1 handle @prokuratura_kz")
+    saved = coordinator.text(f"/edittarget {REF} 1 web_form https://gov.example.org/appeal")
+    assert "https://gov.example.org/appeal" in saved
+    assert "not valid" in coordinator.text(f"/edittarget {REF} 1 web_form javascript:alert(1)")
     messages = chat.say(f"/letter {REF} ru", expect=7)
     first = messages[0]
-    assert not any(d.startswith("http") for d in buttons(first).values())
+    links = buttons(first)
+    assert not any(url.startswith(mail_page) for url in links.values())
     assert "too long to open in one tap" in first["text"]
     eml = messages[2]["document"]
     assert eml["file_name"].endswith(".eml")
     assert "Content-Language: ru" in server.control.document(eml["file_id"]).decode()
+    assert links["🌐 The official's web form"] == "https://gov.example.org/appeal"
+    post = parse_qs(urlsplit(links["📣 Post to @prokuratura_kz"]).query)["text"][0]
+    assert post.startswith("@prokuratura_kz ") and post in first["text"]
 
 
 def test_a_short_cyrillic_letter_opens_in_one_tap_with_its_full_body(
@@ -118,39 +132,6 @@ def test_a_short_cyrillic_letter_opens_in_one_tap_with_its_full_body(
     assert "Прошу защитить этих людей." in body
     assert body.replace("\r\n", "\n") in first["text"]  # the whole letter, nothing cut
     assert not any((m["document"] or {}).get("file_name", "").endswith(".eml") for m in messages)
-
-
-def test_get_letter_offers_the_officials_language_first_then_the_readers(
-    chat: Chat, sessions: sessionmaker[Session]
-) -> None:
-    _publish(sessions)
-    [case] = chat.say(f"/case {REF}")
-    messages = chat.press(case, button_data(case, "letter:"), expect=7)
-    assert "(Russian)" in messages[0]["text"]
-    assert "the language this official prefers" in messages[0]["text"]
-    end = messages[-1]
-    again = chat.press(end, button_data(end, f"letter:{REF}:"), expect=7)
-    assert "(English)" in again[0]["text"] and "_en_" in again[1]["document"]["file_name"]
-
-
-def test_a_target_with_a_handle_and_a_web_form_gets_a_post_and_a_web_form_button(
-    coordinator: Chat, chat: Chat, sessions: sessionmaker[Session]
-) -> None:
-    _publish(sessions)
-    coordinator.say(f"/edittarget {REF} 1 handle @prokuratura_kz")
-    saved = coordinator.text(f"/edittarget {REF} 1 web_form https://gov.example.org/appeal")
-    assert "https://gov.example.org/appeal" in saved
-    first = chat.say(f"/letter {REF} en", expect=7)[0]
-    links = buttons(first)
-    assert links["🌐 The official's web form"] == "https://gov.example.org/appeal"
-    post = links["📣 Post to @prokuratura_kz"]
-    assert parse_qs(urlsplit(post).query)["text"][0].startswith("@prokuratura_kz ")
-    assert "@prokuratura_kz" in first["text"]
-
-
-def test_a_web_form_must_be_an_https_link(coordinator: Chat) -> None:
-    answer = coordinator.text(f"/edittarget {REF} 1 web_form javascript:alert(1)")
-    assert "not valid" in answer
 
 
 def test_a_closed_cases_get_letter_gives_the_outcome_and_no_letter(
@@ -181,16 +162,3 @@ def test_the_how_buttons_record_how_after_the_action_is_counted(
     assert "by e-mail" in noted["text"]
     with sessions() as session:
         assert session.scalars(select(Action.how)).one() == "email"
-
-
-def test_letters_zip_asks_who_signs_and_the_answer_signs_the_export(
-    coordinator: Chat, server: RunningServer
-) -> None:
-    [ask] = coordinator.say(f"/letters_zip {REF}")
-    assert "Who signs the exported letters" in ask["text"]
-    [message] = coordinator.say("Qaharman Foundation\nAlmaty, info@example.org")
-    data = server.control.document(message["document"]["file_id"])
-    archive = zipfile.ZipFile(io.BytesIO(data))
-    txt = next(n for n in archive.namelist() if n.endswith(".txt"))
-    text = archive.read(txt).decode()
-    assert "Qaharman Foundation" in text and "Almaty, info@example.org" in text

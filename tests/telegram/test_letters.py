@@ -69,12 +69,18 @@ def test_letter_set_previews_then_saves_on_confirm(
         assert "Please protect" in session.scalars(select(ModelLetter.body)).one()
 
 
-def test_letters_zip_gives_coordinators_every_letter(coordinator: Chat, server) -> None:
+def test_letters_zip_asks_who_signs_and_gives_every_letter_signed_so(
+    coordinator: Chat, server
+) -> None:
     [ask] = coordinator.say("/letters_zip KZ-2026-001")
-    [message] = coordinator.press(ask, button_data(ask, "zip:"))  # no organisation signs
-    data = server.control.document(message["document"]["file_id"])
-    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert "Who signs the exported letters" in ask["text"]
+    assert button_data(ask, "zip:") == "zip:KZ-2026-001"  # or none signs: a line to sign
+    [message] = coordinator.say("Qaharman Foundation\nAlmaty, info@example.org")
+    archive = zipfile.ZipFile(io.BytesIO(server.control.document(message["document"]["file_id"])))
+    names = archive.namelist()
     assert any(n.endswith(".pdf") for n in names) and any(n.endswith(".eml") for n in names)
+    text = archive.read(next(n for n in names if n.endswith(".txt"))).decode()
+    assert "Qaharman Foundation" in text and "Almaty, info@example.org" in text
 
 
 NESTED_LOOPS = "{% for i in range(30000) %}{% for j in range(2000) %}{% endfor %}{% endfor %}"
