@@ -57,10 +57,10 @@ def _letters(ctx: Ctx, ref: str, asked: str | None) -> list[Reply]:
     if not staff:
         actions.open_for_action(ctx.session, ref)
     signer = signer_of(subscriptions.get_subscriber(ctx.session, ctx.chat_id))
+    available = service.languages(ctx.session, ref, drafts=staff)
     if asked is None:
         letters = service.letters_for_reader(ctx.session, ref, ctx.lang, signer, drafts=staff)
     else:
-        available = service.languages(ctx.session, ref, drafts=staff)
         if asked not in available:
             raise LetterUnavailable(ref=case.ref, language=asked[:8], available=available)
         letters = service.letters_for(ctx.session, ref, asked, signer, drafts=staff)
@@ -68,9 +68,21 @@ def _letters(ctx: Ctx, ref: str, asked: str | None) -> list[Reply]:
     page_url = get_settings().MAIL_PAGE_URL
     replies: list[Reply] = []
     for rendered in letters:
-        replies.extend(_one_letter(ctx, rendered, views[rendered.lang], page_url))
-    replies.append(_closing(ctx, case, letters, signer, asked, views))
+        has_preferred = rendered.target.language in available
+        replies.extend(_one_letter(ctx, rendered, views[rendered.lang], page_url, has_preferred))
+    offer = _other_language(ctx, letters, asked, available)
+    replies.append(_closing(ctx, case, letters, signer, offer, views, explain=asked is None))
     return replies
+
+
+def _other_language(
+    ctx: Ctx, letters: list[service.RenderedLetter], asked: str | None, available: tuple[str, ...]
+) -> str | None:
+    """The language the last message offers the letter in: the reader's own when the letters
+    went in the officials' languages; the officials' when the reader asked for another."""
+    given = {r.lang for r in letters}
+    wanted = [ctx.lang] if asked is None else [r.target.language for r in letters]
+    return next((code for code in wanted if code in available and code not in given), None)
 
 
 def _outcome(ctx: Ctx, case: Case) -> Reply:
@@ -84,7 +96,11 @@ def social_text(view: PublicCase, handle: str | None, lang: str) -> str:
 
 
 def _one_letter(
-    ctx: Ctx, rendered: service.RenderedLetter, view: PublicCase, page_url: str | None
+    ctx: Ctx,
+    rendered: service.RenderedLetter,
+    view: PublicCase,
+    page_url: str | None,
+    has_preferred: bool,
 ) -> list[Reply]:
     target = rendered.target
     one_tap = rendered.one_tap(page_url)
@@ -103,6 +119,7 @@ def _one_letter(
         title=target.title,
         lang=rendered.lang,
         preferred=target.language,
+        has_preferred=has_preferred,
         text=rendered.text,
         email=target.email,
         one_tap=bool(one_tap),
@@ -119,26 +136,25 @@ def _closing(
     case: Case,
     letters: list[service.RenderedLetter],
     signer: Signer,
-    asked: str | None,
+    offer: str | None,
     views: dict[str, PublicCase],
+    *,
+    explain: bool,
 ) -> Reply:
-    """The calls after the letters: sign with your name, the letter in your own language,
-    a social post when no official has a handle, and "I took action"."""
+    """The calls after the letters: sign with your name, the letter in another language, a
+    social post when no official has a handle, and "I took action"."""
     buttons: list[list[Button]] = []
     if not signer.named:
         buttons.append([(label(ctx.lang, "sign"), "sign:name")])
-    langs = {r.lang for r in letters}
-    own = ctx.lang if ctx.lang not in langs and asked is None else None
-    if own and own in service.languages(ctx.session, case.ref, drafts=ctx.actor.is_staff):
-        buttons.append([(label(ctx.lang, "letter_in", value=own), f"letter:{case.ref}:{own}")])
-    else:
-        own = None
+    if offer:
+        buttons.append([(label(ctx.lang, "letter_in", value=offer), f"letter:{case.ref}:{offer}")])
     social = None
     if not any(r.target.handle for r in letters):
         lang = letters[0].lang
         social = social_text(views[lang], None, lang)
         buttons.append([(label(ctx.lang, "social", value=""), SHARE_URL + quote(social))])
     buttons.append([(label(ctx.lang, "acted"), f"acted:{case.ref}")])
+    own = offer if explain else None  # "the letters above are in the officials' languages"
     return Reply.page(
         "bot/letter_end.html",
         ctx.lang,
