@@ -207,7 +207,8 @@ def test_a_supporter_signs_in_settings_and_gets_letters_with_one_tap_buttons(
     steps.shot("settings-signer")
 
     say(page, "/letter KZ-2026-004 en")
-    bot_message(page, "Signed: Aigerim Saparova")
+    # the last answer (the letters are all in); rendering PDFs may take a while at first
+    expect(page.locator(".msg.in", has_text="Change it in /settings")).to_be_visible(timeout=WAIT_MS)
     first = page.locator(".msg.in", has_text="Letter to the Prosecutor General").last
     email = first.get_by_role("link", name="Send by e-mail")
     expect(email).to_have_attribute("href", re.compile(r"/mail\.html#mailto:"))
@@ -216,6 +217,13 @@ def test_a_supporter_signs_in_settings_and_gets_letters_with_one_tap_buttons(
     email.scroll_into_view_if_needed()
     page.mouse.wheel(0, 160)
     steps.shot("letter-buttons")
+    end = bot_message(page, "Change it in /settings")
+    end.get_by_role("button", name="I took action").click()
+    thanks = bot_message(page, "How did you act?")
+    steps.shot("acted-how")
+    thanks.get_by_role("button", name="by e-mail").click()
+    bot_message(page, "Noted: you acted on KZ-2026-004 by e-mail")
+    steps.shot("how-noted")
     get_settings.cache_clear()
 
 
