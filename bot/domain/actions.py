@@ -86,9 +86,7 @@ def record_action(
     return ActionResult(case.ref, created, tally(session, case.id))
 
 
-def set_how(
-    session: Session, chat_id: int, ref: str, how: str, now: datetime | None = None
-) -> str:
+def set_how(session: Session, chat_id: int, ref: str, how: str, now: datetime | None = None) -> str:
     """How the supporter acted, told after "I took action": it refines the action already
     counted (recorded now if that first tap was lost); the case's reference back."""
     if how not in ACTION_HOWS:

@@ -58,8 +58,8 @@ from bot.letters import export
 from bot.letters.eml import letter_eml
 from bot.letters.errors import LetterUnavailable, NoTargets, UnknownFormat, body_refused
 from bot.letters.mailto import mailto_link, one_tap_email
-from bot.letters.sender import Signer, as_signer
 from bot.letters.render import CONTEXT_NAMES, BodyError, Letter, primary_targets, render_letter
+from bot.letters.sender import Signer, as_signer
 from bot.runtime import in_process
 from bot.store.models import Case
 from bot.texts import FALLBACKS

@@ -51,7 +51,9 @@ class Reply:
     def markup(self) -> InlineKeyboardMarkup | None:
         if not self.buttons:
             return None
-        return InlineKeyboardMarkup([[_button(label, data) for label, data in row] for row in self.buttons])
+        return InlineKeyboardMarkup(
+            [[_button(label, data) for label, data in row] for row in self.buttons]
+        )
 
 
 def _button(label: str, data: str) -> InlineKeyboardButton:

@@ -52,7 +52,11 @@ def test_the_name_set_in_settings_signs_the_letter_text_and_its_pdf(
     messages = chat.say(f"/letter {REF} en", expect=7)
     text = messages[0]["text"]
     assert "Aigerim Saparova\nAlmaty" in text
-    pdf = next(m["document"] for m in messages if (m["document"] or {}).get("file_name", "").endswith(".pdf"))
+    pdf = next(
+        m["document"]
+        for m in messages
+        if (m["document"] or {}).get("file_name", "").endswith(".pdf")
+    )
     assert "Aigerim Saparova" in pdf_text(server.control.document(pdf["file_id"]))
     assert "Signed: Aigerim Saparova" in messages[-1]["text"]
     assert not any(d.startswith("sign:") for d in buttons(messages[-1]).values())

@@ -29,7 +29,11 @@ def test_letter_sends_the_text_and_the_pdf_for_each_primary_target(
     # per target: the text, the PDF and (too long for a one-tap e-mail) the .eml; then the end
     messages = chat.say("/letter KZ-2026-001 ru", expect=7)
     texts = [m for m in messages if not m["document"]]
-    pdfs = [m["document"] for m in messages if (m["document"] or {}).get("mime_type") == "application/pdf"]
+    pdfs = [
+        m["document"]
+        for m in messages
+        if (m["document"] or {}).get("mime_type") == "application/pdf"
+    ]
     assert "Prosecutor General" in texts[0]["text"]
     assert len(pdfs) == 2 and all(d["file_name"].endswith(".pdf") for d in pdfs)
     assert server.control.document(pdfs[0]["file_id"]).startswith(b"%PDF")

@@ -192,7 +192,10 @@ def test_a_supporter_signs_in_settings_and_gets_letters_with_one_tap_buttons(
     get_settings.cache_clear()
     with sessions.begin() as session:
         cases.publish(session, staff.SYSTEM, "KZ-2026-004")
-        for field, value in (("handle", "@prokuratura_kz"), ("web_form", "https://gov.example.org/appeal")):
+        for field, value in (
+            ("handle", "@prokuratura_kz"),
+            ("web_form", "https://gov.example.org/appeal"),
+        ):
             cases.edit_target(session, staff.SYSTEM, "KZ-2026-004", 1, field, value)
     steps = Steps(page, "acting")
     page.goto(f"{sandbox.url}/#user=1001")
@@ -208,7 +211,9 @@ def test_a_supporter_signs_in_settings_and_gets_letters_with_one_tap_buttons(
 
     say(page, "/letter KZ-2026-004 en")
     # the last answer (the letters are all in); rendering PDFs may take a while at first
-    expect(page.locator(".msg.in", has_text="Change it in /settings")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator(".msg.in", has_text="Change it in /settings")).to_be_visible(
+        timeout=WAIT_MS
+    )
     first = page.locator(".msg.in", has_text="Letter to the Prosecutor General").last
     email = first.get_by_role("link", name="Send by e-mail")
     expect(email).to_have_attribute("href", re.compile(r"/mail\.html#mailto:"))

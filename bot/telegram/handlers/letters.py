@@ -111,7 +111,9 @@ def _one_letter(
     if target.web_form:
         buttons.append([(label(ctx.lang, "web_form"), target.web_form)])
     if social:
-        buttons.append([(label(ctx.lang, "social", value=target.handle), SHARE_URL + quote(social))])
+        buttons.append(
+            [(label(ctx.lang, "social", value=target.handle), SHARE_URL + quote(social))]
+        )
     page = Reply.page(
         "bot/letter.html",
         ctx.lang,
@@ -223,4 +225,3 @@ def _zip(ctx: Ctx, ref: str, signer: Signer) -> Reply:
     case = cases.get_case(ctx.session, ref)
     data = service.export_zip(ctx.session, case.ref, signature=signer)
     return Reply("", document=(f"{case.ref}-letters.zip", data))
-
