@@ -16,6 +16,7 @@ from bot.domain import letters as domain_letters
 from bot.domain.staff import SYSTEM
 from bot.letters import export, service
 from bot.letters.export import Progress
+from bot.letters.sender import Signer
 
 # Below this many files the export is over before a bar would be worth drawing.
 PROGRESS_FROM = 12
@@ -39,7 +40,12 @@ def _progress(total: int) -> Iterator[Progress | None]:
 @click.argument("ref")
 @click.option("--lang", "langs", multiple=True, help="Only this language (repeatable).")
 @click.option("--format", "fmt", default="all", show_default=True, help="pdf, eml, txt or all.")
-@click.option("--org", default=None, help='Signature, e.g. "Qaharman Foundation".')
+@click.option(
+    "--org", default=None, help='The organisation that signs, e.g. "Qaharman Foundation".'
+)
+@click.option(
+    "--contact", default=None, help="Under the organisation's name: its address, e-mail or phone."
+)
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Directory.")
 @click.option("--zip", "as_zip", is_flag=True, help="One archive, REF-letters.zip.")
 @pass_runtime
@@ -49,14 +55,19 @@ def export_command(
     langs: tuple[str, ...],
     fmt: str,
     org: str | None,
+    contact: str | None,
     out_dir: Path,
     as_zip: bool,
 ) -> None:
-    """One file per primary target, language and format, written atomically into --out."""
+    """One file per primary target, language and format, written atomically into --out.
+    Signed by --org; without it, each letter leaves lines to sign and name by hand."""
     started = time.perf_counter()
     formats = service.parse_formats(fmt)
+    if contact and not org:
+        raise click.UsageError("--contact is the organisation's line: give --org too.")
+    signer = Signer.of(org=org, contact=contact)
     with runtime.transaction() as session:
-        letters = service.export_letters(session, ref, langs, org, drafts=True)
+        letters = service.export_letters(session, ref, langs, signer, drafts=True)
     zip_name = service.zip_name(ref) if as_zip else None
     with export.staging(out_dir) as stage, _progress(len(letters) * len(formats)) as progress:
         paths = stage.write(letters, formats, zip_name=zip_name, progress=progress)

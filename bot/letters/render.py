@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from types import TracebackType
 from typing import Any
@@ -23,6 +23,7 @@ from jinja2 import TemplateError, TemplateSyntaxError
 from bot.domain.views import PublicCase, PublicPerson, PublicTarget
 from bot.letters import bounded
 from bot.letters.bounded import Bounds, Exceeded, counting_steps, joined
+from bot.letters.sender import Signer, as_signer
 from bot.letters.templates import files, renderer, sandbox
 
 # Themes pick the default body; the first kind that matches wins, so a case about
@@ -54,10 +55,17 @@ CONTEXT_NAMES = (
     "deadline",
     "country",
     "signature",
+    "signer",
+    "asks",
     "copies",
     "lang",
 )
+BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")  # what an empty optional paragraph leaves
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+# Patronymics say whom a salutation addresses when the target's pronoun is not set:
+# Russian -ович/-евич/-ич and -овна/-евна/-ична, Kazakh -ұлы/-улы and -қызы/-кызы.
+FEMININE_PATRONYMIC = re.compile(r"(?:овна|евна|ична|инична|қызы|кызы)$", re.IGNORECASE)
+MASCULINE_PATRONYMIC = re.compile(r"(?:ович|евич|ич|ұлы|улы|оглы)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -69,11 +77,18 @@ class Letter:
     target: PublicTarget
     copies: tuple[PublicTarget, ...]
     subject: str
-    address: tuple[str, ...]
+    address: tuple[str, ...]  # the addressee block (ru, kk: in the dative when given)
     date: str
     message: str  # salutation to signature: the body of an e-mail
     copies_note: str  # "" when the case has no copy targets
     text: str  # the whole letter, as a .txt file or a chat message
+    salutation: str = ""
+    body: str = ""
+    closing: str = ""  # "Yours sincerely,"
+    sender: tuple[str, ...] = ()  # the sender block, or the lines to sign and name by hand
+    author: str = ""  # who signs (the PDF's /Author); "" when the letter is signed by hand
+    address_side: str = "left"  # where the addressee block stands: "left" or "right"
+    note: str = ""  # for the supporter, not the official: "you may also write in your own language"
 
 
 class BodyError(Exception):
@@ -109,20 +124,45 @@ def copy_targets(case: PublicCase) -> tuple[PublicTarget, ...]:
     return tuple(t for t in case.targets if t.role == "copy")
 
 
-def address_lines(target: PublicTarget) -> tuple[str, ...]:
-    lines = [target.name]
+def address_lines(target: PublicTarget, lang: str = "en") -> tuple[str, ...]:
+    """The addressee block as the letter's language writes it (addressee.txt): in Russian and
+    Kazakh the target's own dative form when given, else title and name; then the postal
+    address. No e-mail: it is not part of a postal address."""
+    text = renderer(lang, "addressee.txt")(target=target, title_in_name=_title_in_name(target))
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _title_in_name(target: PublicTarget) -> bool:
     # Demo and real data often repeat the title inside the name ("Prosecutor General of …").
-    if target.title and target.title.casefold() not in target.name.casefold():
-        lines.append(target.title)
-    lines += [target.institution, *target.address.splitlines(), target.email or ""]
-    return tuple(line.strip() for line in lines if line and line.strip())
+    return bool(target.title) and target.title.casefold() in target.name.casefold()
 
 
 def _is_plural(people: tuple[PublicPerson, ...]) -> bool:
+    """Several people, or a group; one person whose pronoun is "they" is one person (Russian
+    has no singular "they": its letters name them without a gendered pronoun instead)."""
     if len(people) != 1:
         return True
-    person = people[0]
-    return (person.group_size or 1) > 1 or person.pronoun == "they"
+    return (people[0].group_size or 1) > 1
+
+
+def target_pronoun(target: PublicTarget) -> str | None:
+    """ "he" or "she" for a salutation's agreement: the target's pronoun, else what the
+    patronymic of its polite name says, else None (a salutation that needs neither)."""
+    if target.pronoun in ("he", "she"):
+        return target.pronoun
+    last = (target.polite_name.split() or [""])[-1]
+    if FEMININE_PATRONYMIC.search(last):
+        return "she"
+    if MASCULINE_PATRONYMIC.search(last):
+        return "he"
+    return None
+
+
+def _asks(case: PublicCase, target: PublicTarget) -> tuple[str, ...]:
+    """What this letter asks for, one per line: the target's own asks on this case, else the
+    case's; () for the default body's own."""
+    text = target.asks.strip() or case.asks.strip()
+    return tuple(line.strip().lstrip("-•*").strip() for line in text.splitlines() if line.strip())
 
 
 def _people_names(people: tuple[PublicPerson, ...], lang: str) -> str:
@@ -144,27 +184,43 @@ def _date(on: date, lang: str) -> str:
 
 
 def _salutation(target: PublicTarget, lang: str) -> str:
-    """The target's own salutation when it is written for this letter, else the language's.
+    """The target's own salutation in the letter's language, else one built from its polite
+    name or title (salutation.txt): «Уважаемый Берик Нурланович!», «Құрметті Бас прокурор
+    мырза!», "Dear Prosecutor General,".
 
-    UA documents give salutations in English whatever the official reads, so an English
-    letter takes any Latin-script one; Russian and Kazakh take only their own.
+    The service gives only texts written in the letter's language; the script check also
+    keeps an English salutation out of a Russian letter and a Cyrillic one out of an English.
     """
     own = target.salutation.strip()
-    cyrillic = bool(CYRILLIC.search(own))
-    if own and lang == "en" and not cyrillic:
-        return own
-    if own and target.language == lang and cyrillic:
-        return own
-    return renderer(lang, "salutation.txt")(target=target)
+    if own and _in_script(own, lang):
+        return own + ("," if lang == "en" and own[-1].isalnum() else "")
+    # A title in another script (the nearest language's, when the letter's is missing)
+    # would read as a foreign word in the salutation: the courteous general form instead.
+    if not _in_script(target.title, lang):
+        target = replace(target, title="")
+    return renderer(lang, "salutation.txt")(target=target, pronoun=target_pronoun(target))
+
+
+def _in_script(text: str, lang: str) -> bool:
+    """Latin for an English letter, Cyrillic for a Russian or Kazakh one."""
+    return (lang == "en") != bool(CYRILLIC.search(text))
 
 
 def letter_context(
-    case: PublicCase, target: PublicTarget, lang: str, signature: str | None, on: date
+    case: PublicCase,
+    target: PublicTarget,
+    lang: str,
+    signer: Signer | str | None,
+    on: date,
 ) -> dict[str, Any]:
-    """Everything a letter template may name, and nothing else (see CONTEXT_NAMES)."""
+    """Everything a letter template may name, and nothing else (see CONTEXT_NAMES).
+
+    The case's reference is an internal index the official has never seen: it is blank
+    here, so no letter, ours or a coordinator's, can carry it."""
     single = case.people[0] if len(case.people) == 1 else None
+    signer = as_signer(signer)
     return {
-        "case": case,
+        "case": replace(case, ref=""),
         "target": target,
         "people": case.people,
         "people_names": _people_names(case.people, lang),
@@ -174,7 +230,9 @@ def letter_context(
         "date": _date(on, lang),
         "deadline": _deadline(case, lang),
         "country": Locale.parse(lang).territories.get(case.country, case.country),
-        "signature": (signature or "").strip() or renderer(lang, "signature.txt")(),
+        "signature": signer.author,
+        "signer": signer,
+        "asks": _asks(case, target),
         "copies": copy_targets(case),
         "lang": lang,
     }
@@ -235,14 +293,16 @@ def render_letter(
     lang: str,
     *,
     on: date,
-    signature: str | None = None,
+    signature: Signer | str | None = None,
     body: str | None = None,
 ) -> Letter:
-    """`body` is the coordinator's template for this case and language; None: our default."""
+    """`body` is the coordinator's template for this case and language; None: our default.
+    `signature`: who signs (a Signer, or a bare name); None leaves lines to sign by hand."""
     context = letter_context(case, target, lang, signature, on)
     if body is None:
         kind = letter_kind(case.themes, case.people)
-        text = files(lang).get_template(f"bodies/{kind}.txt").render(**context).strip()
+        text = files(lang).get_template(f"bodies/{kind}.txt").render(**context)
+        text = BLANK_LINES.sub("\n\n", text).strip()
     else:
         text = render_body(lang, body, context)
     return _assemble(case, target, lang, context, text)
@@ -251,11 +311,16 @@ def render_letter(
 def _assemble(
     case: PublicCase, target: PublicTarget, lang: str, context: dict[str, Any], body: str
 ) -> Letter:
+    signer: Signer = context["signer"]
     subject = renderer(lang, "subject.txt")(**context)
-    message = renderer(lang, "message.txt")(**{**context, "body": body})
+    closing = renderer(lang, "closing.txt")()
+    sender = tuple(renderer(lang, "sender.txt")(signer=signer).splitlines())
+    message = renderer(lang, "message.txt")(
+        salutation=context["salutation"], body=body, closing=closing, sender=sender
+    )
     copies = context["copies"]
     copies_note = renderer(lang, "copies.txt")(copies=copies) if copies else ""
-    address = address_lines(target)
+    address = address_lines(target, lang)
     text = renderer(lang, "letter.txt")(
         address=address,
         date=context["date"],
@@ -274,4 +339,11 @@ def _assemble(
         message=message,
         copies_note=copies_note,
         text=text + "\n",
+        salutation=context["salutation"],
+        body=body,
+        closing=closing,
+        sender=sender,
+        author=signer.author,
+        address_side=renderer(lang, "address_side.txt")(),
+        note=renderer(lang, "own_language.txt")(),
     )

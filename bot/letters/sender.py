@@ -56,6 +56,7 @@ class Signer:
     def lines(self) -> tuple[str, ...]:
         """The sender block under the signature: name (or organisation), then town, e-mail
         or the organisation's contact line; empty parts left out."""
+        parts: tuple[str, ...]
         if self.org:
             parts = (self.org, self.name, self.contact, self.town, self.email)
         else:

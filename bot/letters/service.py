@@ -5,7 +5,8 @@ For the bot engineer (/letter REF [LANG], the "Get letter" button, the coordinat
     with sessions.begin() as session:
         langs = service.languages(session, ref)                  # ("kk", "ru", "en")
         lang = service.choose_language(langs, subscriber_lang)   # or the LANG they typed
-        letters = service.letters_for(session, ref, lang, signature=subscriber.signature)
+        signer = Signer.of(subscriber.signature, subscriber.sender_town, subscriber.sender_email)
+        letters = service.letters_for(session, ref, lang, signer)   # ActionEnded if closed
     # RenderedLetter holds no ORM object: use it after the transaction.
     for letter in letters:            # one per primary target of the case
         letter.text                   # plain text for the chat (escape it for HTML mode)
@@ -25,6 +26,8 @@ For the bot engineer (/letter REF [LANG], the "Get letter" button, the coordinat
         bot.domain.letters.set_letter(session, actor, ref, lang, body)
 
 Refusals are DomainErrors; `exc.message(lang)` is the line to show:
+    ActionEnded        the case is closed: no appeal is served for an action that has ended
+                       (letters_for and the exports alike);
     UnknownCase        no such case (or a draft, unless drafts=True: staff previews, exports);
     LetterUnavailable  no letter in that language; exc.params["available"] lists those there are;
     NoTargets          the case has no primary target to write to;
@@ -38,7 +41,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -46,6 +49,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.domain import cases
+from bot.domain.errors import ActionEnded
 from bot.domain.letters import (
     PLACEHOLDER_TARGET,
     available_languages,
@@ -53,7 +57,8 @@ from bot.domain.letters import (
     check_language,
     letter_body,
 )
-from bot.domain.views import PublicCase, PublicTarget, public_case
+from bot.domain.translations import Path, current
+from bot.domain.views import PublicCase, PublicPerson, PublicTarget, public_case
 from bot.letters import export
 from bot.letters.eml import letter_eml
 from bot.letters.errors import LetterUnavailable, NoTargets, UnknownFormat, body_refused
@@ -61,10 +66,14 @@ from bot.letters.mailto import mailto_link, one_tap_email
 from bot.letters.render import CONTEXT_NAMES, BodyError, Letter, primary_targets, render_letter
 from bot.letters.sender import Signer, as_signer
 from bot.runtime import in_process
-from bot.store.models import Case
+from bot.store.models import Case, CaseTarget
 from bot.texts import FALLBACKS
 
 FORMATS = ("pdf", "eml", "txt")
+# A target's texts that are forms of one language (a salutation, a name in the dative, asks
+# worded for this letter): never taken from another language, where the nearest language
+# would do for a title or an institution.
+OWN_LANGUAGE_TARGET_FIELDS = ("salutation", "polite_name", "addressee", "asks")
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,11 @@ class RenderedLetter:
     @property
     def target(self) -> PublicTarget:
         return self.letter.target
+
+    @property
+    def note(self) -> str:
+        """For the supporter, beside the letter: "You may also write in your own language"."""
+        return self.letter.note
 
     @cached_property
     def pdf(self) -> bytes:
@@ -159,58 +173,106 @@ def letters_for(
     session: Session,
     ref: str,
     lang: str,
-    signature: Signer | str | None = None,
+    signer: Signer | str | None = None,
     *,
     on: date | None = None,
     drafts: bool = False,
 ) -> list[RenderedLetter]:
-    """One letter per primary target of the case, in `lang`, signed `signature` (or ours)."""
-    case = _case(session, ref, drafts)
-    return _render(case, public_case(case), [lang], signature, on)
+    """One letter per primary target of the case, in `lang`, signed by `signer` (a Signer,
+    or a bare name; None: lines to sign by hand). ActionEnded for a closed case."""
+    case = _open_case(session, ref, drafts)
+    return _render(case, [lang], as_signer(signer), on)
 
 
 def letters_for_reader(
     session: Session,
     ref: str,
     reader_lang: str | None,
-    signature: Signer | str | None = None,
+    signer: Signer | str | None = None,
     *,
     on: date | None = None,
     drafts: bool = False,
 ) -> list[RenderedLetter]:
     """One letter per primary target, each in the language that official prefers
     (Target.language) when the case has a letter in it, else in the reader's (or the
-    nearest the case has)."""
-    case = _case(session, ref, drafts)
-    view = public_case(case)
+    nearest the case has). ActionEnded for a closed case."""
+    case = _open_case(session, ref, drafts)
     available = available_languages(case)
     fallback = choose_language(available, reader_lang)
-    targets = primary_targets(view)
-    if not targets:
-        raise NoTargets(ref=view.ref)
     if fallback is None:
-        raise LetterUnavailable(ref=view.ref, language=(reader_lang or "")[:8], available=())
-    on = on or datetime.now(ZoneInfo(view.timezone)).date()
+        raise LetterUnavailable(ref=case.ref, language=(reader_lang or "")[:8], available=())
+    on = on or datetime.now(ZoneInfo(case.timezone)).date()
+    views: dict[str, PublicCase] = {}
     letters = []
-    for number, target in enumerate(targets, start=1):
-        lang = target.language if target.language in available else fallback
+    for number, link in enumerate(_primary_links(case), start=1):
+        lang = link.target.language if link.target.language in available else fallback
+        if lang not in views:
+            views[lang] = letter_view(case, lang)
+        view = views[lang]
+        target = primary_targets(view)[number - 1]
         body = letter_body(case, lang)
-        letters.append(RenderedLetter(_letter(view, target, lang, signature, on, body), number))
+        letter = _letter(view, target, lang, as_signer(signer), on, body)
+        letters.append(RenderedLetter(letter, number))
+    if not letters:
+        raise NoTargets(ref=case.ref)
     return letters
+
+
+def _primary_links(case: Case) -> list[CaseTarget]:
+    """The case's primary targets, in the order its views (and primary_targets) list them."""
+    return [link for link in case.case_targets if link.role == "primary"]
 
 
 def export_letters(
     session: Session,
     ref: str,
     langs: Iterable[str] = (),
-    signature: Signer | str | None = None,
+    signer: Signer | str | None = None,
     *,
     on: date | None = None,
     drafts: bool = True,
 ) -> list[RenderedLetter]:
-    """Every primary target × every asked language (none asked: all the case has)."""
+    """Every primary target × every asked language (none asked: all the case has), signed
+    by `signer` (an NGO: Signer(org=..., contact=...))."""
+    case = _open_case(session, ref, drafts)
+    return _render(case, list(langs) or available_languages(case), as_signer(signer), on)
+
+
+def _open_case(session: Session, ref: str, drafts: bool) -> Case:
     case = _case(session, ref, drafts)
-    return _render(case, public_case(case), list(langs) or available_languages(case), signature, on)
+    if case.status == "closed":  # an appeal for an action that has ended helps nobody
+        raise ActionEnded(ref=case.ref)
+    return case
+
+
+def letter_view(case: Case, lang: str) -> PublicCase:
+    """The case as a letter in `lang` uses it: every text in that language, or the nearest
+    (bot/domain/views.py), except a target's forms and asks and the people's occupations,
+    which are blank unless written in `lang` itself, so the letter's defaults step in."""
+    view = public_case(case, lang)
+    positions = [link.position for link in case.case_targets]
+    targets = tuple(
+        replace(
+            target,
+            **{
+                field: _exactly(case, Path("target", field, position), lang)
+                for field in OWN_LANGUAGE_TARGET_FIELDS
+            },
+        )
+        for target, position in zip(view.targets, positions, strict=True)
+    )
+    people = tuple(_own_occupation(case, person, lang) for person in view.people)
+    asks = _exactly(case, Path("case", "asks"), lang)
+    return replace(view, targets=targets, people=people, asks=asks)
+
+
+def _exactly(case: Case, path: Path, lang: str) -> str:
+    return current(case, path, lang) or ""
+
+
+def _own_occupation(case: Case, person: PublicPerson, lang: str) -> PublicPerson:
+    occupation = _exactly(case, Path("person", "occupation", person.position), lang)
+    return replace(person, occupation=occupation or None)
 
 
 def export_zip(
@@ -219,10 +281,10 @@ def export_zip(
     *,
     langs: Iterable[str] = (),
     formats: Iterable[str] = FORMATS,
-    signature: Signer | str | None = None,
+    signer: Signer | str | None = None,
     drafts: bool = True,
 ) -> bytes:
-    letters = export_letters(session, ref, langs, signature, drafts=drafts)
+    letters = export_letters(session, ref, langs, signer, drafts=drafts)
     return export.zip_bytes(letters, tuple(formats))
 
 
@@ -231,39 +293,38 @@ def preview(
     ref: str,
     lang: str,
     body: str,
-    signature: str | None = None,
+    signer: Signer | str | None = None,
     *,
     on: date | None = None,
 ) -> RenderedLetter:
     """A coordinator's body as the first target would get it, checked as set_letter checks
     it (LetterInvalid if it does not render) and not saved."""
-    view = public_case(cases.get_case(session, ref))
-    on = on or datetime.now(ZoneInfo(view.timezone)).date()
     lang = check_language(lang)
+    view = letter_view(cases.get_case(session, ref), lang)
+    on = on or datetime.now(ZoneInfo(view.timezone)).date()
     check_body(view, lang, body.strip(), on)
     target = next(iter(primary_targets(view)), PLACEHOLDER_TARGET)
-    return RenderedLetter(_letter(view, target, lang, signature, on, body.strip()), 1)
+    signer = as_signer(signer)
+    return RenderedLetter(_letter(view, target, lang, signer, on, body.strip()), 1)
 
 
 def _render(
-    case: Case,
-    view: PublicCase,
-    langs: Iterable[str],
-    signature: Signer | str | None,
-    on: date | None,
+    case: Case, langs: Iterable[str], signer: Signer, on: date | None
 ) -> list[RenderedLetter]:
-    targets = primary_targets(view)
-    if not targets:
-        raise NoTargets(ref=view.ref)
+    """Each language's letters from the case as that language reads it (letter_view)."""
     available = available_languages(case)
-    on = on or datetime.now(ZoneInfo(view.timezone)).date()
+    on = on or datetime.now(ZoneInfo(case.timezone)).date()
     letters = []
     for lang in dict.fromkeys(code.strip().lower() for code in langs):
         if lang not in available:
-            raise LetterUnavailable(ref=view.ref, language=lang[:8], available=available)
+            raise LetterUnavailable(ref=case.ref, language=lang[:8], available=available)
+        view = letter_view(case, lang)
+        targets = primary_targets(view)
+        if not targets:
+            raise NoTargets(ref=case.ref)
         body = letter_body(case, lang)
         for number, target in enumerate(targets, start=1):
-            letters.append(RenderedLetter(_letter(view, target, lang, signature, on, body), number))
+            letters.append(RenderedLetter(_letter(view, target, lang, signer, on, body), number))
     return letters
 
 
@@ -271,14 +332,11 @@ def _letter(
     view: PublicCase,
     target: PublicTarget,
     lang: str,
-    signature: Signer | str | None,
+    signer: Signer,
     on: date,
     body: str | None,
 ) -> Letter:
-    # The sender block, one part a line, until the letter templates lay a Signer out
-    # themselves; no one named: the templates' own ending.
-    block = "\n".join(as_signer(signature).lines()) or None
     try:
-        return render_letter(view, target, lang, on=on, signature=block, body=body)
+        return render_letter(view, target, lang, on=on, signature=signer, body=body)
     except BodyError as exc:
         raise body_refused(view.ref, lang, exc, CONTEXT_NAMES) from None

@@ -176,3 +176,34 @@ def pdf_text(data: bytes) -> str:
     text = " ".join(page.extract_text() for page in reader.pages)
     metadata = " ".join(str(v) for v in (reader.metadata or {}).values())
     return " ".join(f"{text} {metadata}".split())
+
+
+# A case whose texts are in English (the original), Russian and Kazakh, as a coordinator
+# writes them with /translate: what a letter in each language is made from.
+TRANSLATED = {
+    "title": {"ru": "Журналистка задержана в Жанаозене", "kk": "Жаңаөзенде журналист ұсталды"},
+    "summary": {
+        "ru": "Журналистку задержали после мирного протеста.",
+        "kk": "Журналист бейбіт наразылықтан кейін ұсталды.",
+    },
+    "people[1].name": {"ru": "Алия Усенкызы", "kk": "Әлия Үсенқызы"},
+    "targets[1].title": {"ru": "Генеральный прокурор", "kk": "Бас прокурор"},
+    "targets[1].addressee": {
+        "ru": "Генеральному прокурору\nРеспублики Казахстан",
+        "kk": "Қазақстан Республикасының\nБас прокурорына",
+    },
+    "targets[1].polite_name": {"ru": "Берик Асқарович"},
+    "targets[3].title": {"ru": "Посол", "kk": "Елші"},
+    "targets[3].addressee": {"ru": "Послу Республики Казахстан в Германии"},
+}
+
+
+def translate(session: Session, ref: str = REF) -> None:
+    from bot.domain import translations
+
+    case = cases.get_case(session, ref)
+    for path, texts in TRANSLATED.items():
+        for lang, text in texts.items():
+            translations.set_text(
+                session, COORDINATOR, case, translations.parse_path(path), lang, text
+            )

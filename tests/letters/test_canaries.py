@@ -48,7 +48,7 @@ def test_no_letter_in_any_language_or_format_contains_a_canary(
     with sessions.begin() as session:
         domain_letters.set_letter(session, COORDINATOR, case_ref, "en", SHORT_BODY)
     with sessions() as session:
-        letters = service.export_letters(session, case_ref, signature="Айгерим")
+        letters = service.export_letters(session, case_ref, signer="Айгерим")
         archive = service.export_zip(session, case_ref)
     assert {letter.lang for letter in letters} == {"kk", "ru", "en"}
     mailtos = [letter.mailto for letter in letters if letter.mailto is not None]

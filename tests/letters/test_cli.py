@@ -12,14 +12,16 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain import cases
 from bot.domain.cases import PersonInput, TargetInput
 from bot.letters import service
 from bot.store.db import make_engine, make_session_factory
-from tests.letters.conftest import make_case
+from tests.letters.conftest import COORDINATOR, make_case
 
 UABOT = str(Path(sys.executable).with_name("uabot"))
 NO_TARGETS = "KZ-2026-301"
 RUSSIAN_ONLY = "KZ-2026-302"
+CLOSED = "KZ-2026-303"
 PEOPLE = (PersonInput(name="Дулат Ағадил", status="detained"),)
 TARGET = TargetInput(title="Бас прокурор", name="Бас прокурор (illustrative)", country="KZ")
 
@@ -42,6 +44,8 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     with make_session_factory(engine).begin() as session:
         make_case(session, NO_TARGETS, targets=(), people=PEOPLE, publish=False)
         make_case(session, RUSSIAN_ONLY, targets=(TARGET,), people=PEOPLE, languages=("ru",))
+        make_case(session, CLOSED, targets=(TARGET,), people=PEOPLE)
+        cases.close(session, COORDINATOR, CLOSED, "released", "Released on 1 March.")
     engine.dispose()
     yield env
 
@@ -50,9 +54,8 @@ def test_export_writes_every_target_language_and_format_signed_by_the_org(
     env: dict[str, str], tmp_path: Path
 ) -> None:
     out = tmp_path / "letters"
-    done = uabot(
-        env, "letters", "export", "kz-2026-001", "--org", "Qaharman Foundation", "--out", str(out)
-    )
+    org = ("--org", "Qaharman Foundation", "--contact", "info@example.org")
+    done = uabot(env, "letters", "export", "kz-2026-001", *org, "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("letters: 6 letters as pdf, eml, txt in 18 file(s) under")
     names = sorted(p.name for p in out.iterdir())
@@ -62,7 +65,8 @@ def test_export_writes_every_target_language_and_format_signed_by_the_org(
     assert text.rstrip().endswith(
         "Көшірмесі: Head of the Presidential Administration, Office of the President"
     )
-    assert "Құрметпен,\nQaharman Foundation" in text
+    assert "Құрметпен,\nQaharman Foundation\ninfo@example.org" in text
+    assert "KZ-2026-001" not in text  # the file's name has the reference, the letter not
 
 
 def test_export_to_one_zip_in_one_language_and_format(env: dict[str, str], tmp_path: Path) -> None:
@@ -92,6 +96,11 @@ BAD_INPUT = {
         ("export", NO_TARGETS),
         f"Error: Case {NO_TARGETS} has no primary target to write to: add one first.",
     ),
+    "closed-case": (
+        ("export", CLOSED),
+        f"Error: The urgent action {CLOSED} has ended: no further appeals or actions are "
+        f"requested on it. Thank you for your support. /case {CLOSED} shows how it ended.",
+    ),
     "no-letter-in-language": (
         ("export", RUSSIAN_ONLY, "--lang", "en"),
         f"Error: Case {RUSSIAN_ONLY} has no letter in en; it has letters in: ru.",
@@ -109,7 +118,7 @@ BAD_INPUT = {
         f"Error: The ru letter for {RUSSIAN_ONLY} was not saved: 'PublicCase object' has no "
         "attribute 'internal_notes' (line 2). A letter may use only: case, target, people, "
         "people_names, plural, pronoun, salutation, date, deadline, country, signature, "
-        "copies, lang.",
+        "signer, asks, copies, lang.",
     ),
 }
 BAD_BODY = "Прошу освободить {{ people_names }}.\n{{ case.internal_notes }}"

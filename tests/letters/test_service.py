@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import io
+
+import pypdf
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain import cases
 from bot.domain import letters as domain_letters
-from bot.domain.errors import UnknownCase
+from bot.domain.cases import PersonInput
+from bot.domain.errors import ActionEnded, UnknownCase
 from bot.letters import service
 from bot.letters.errors import LetterInvalid, LetterUnavailable, NoTargets, UnknownFormat
+from bot.letters.sender import Signer
 from tests.letters.conftest import (
     COORDINATOR,
     COPY_TARGET,
     KAZAKH_LETTERS,
+    KK_TARGET,
     ON,
     REF,
+    RU_TARGET,
     make_case,
     pdf_text,
+    translate,
 )
 
 
@@ -25,7 +33,7 @@ def test_there_is_one_letter_per_primary_target_with_the_copies_in_cc(
     sessions: sessionmaker[Session], case_ref: str
 ) -> None:
     with sessions() as session:
-        letters = service.letters_for(session, case_ref, "kk", "Айгерим", on=ON)
+        letters = service.letters_for(session, case_ref, "kk", "Айгерим Жаһанова", on=ON)
     assert [letter.target.name for letter in letters] == [
         "Берік Асқарұлы Жұмабаев",
         "Ерлан Маратович Тұрғынбеков",
@@ -36,11 +44,11 @@ def test_there_is_one_letter_per_primary_target_with_the_copies_in_cc(
     ]
     first = letters[0]
     assert first.letter.copies[0].name == COPY_TARGET.name
-    assert first.text.startswith("Берік Асқарұлы Жұмабаев\nБас прокурор\n")
+    assert first.text.startswith("Бас прокурор\nБерік Асқарұлы Жұмабаев\n")
     assert first.text.rstrip().endswith(
         "Көшірмесі: Ambassador, Embassy of the Republic of Kazakhstan"
     )
-    assert "Құрметпен,\nАйгерим" in first.text
+    assert "Құрметпен,\nАйгерим Жаһанова" in first.text
     assert set(KAZAKH_LETTERS) <= set(pdf_text(first.pdf))
     assert first.mailto is None  # a whole Kazakh letter is far past 2,000 characters
 
@@ -53,7 +61,7 @@ def test_a_coordinators_body_replaces_the_default_in_that_language_only(
     with sessions() as session:
         english = service.letters_for(session, case_ref, "en", on=ON)[0]
         russian = service.letters_for(session, case_ref, "ru", on=ON)[0]
-    assert "Dear Sir or Madam,\n\nFree Әлия Үсенқызы and Жаңаөзеннің" in english.text
+    assert "Dear Sir or Madam,\n\nFree Әлия Үсенқызы (journalist) and Жаңаөзеннің" in english.text
     assert english.mailto is not None and english.mailto.startswith("mailto:bas-prokuror@")
     assert "Настоятельно прошу Вас:" in russian.text
 
@@ -144,3 +152,76 @@ def test_a_preview_shows_the_body_to_the_first_target_without_saving_it(
         assert domain_letters.letter_body(cases.get_case(session, case_ref), "kk") is None
     assert letter.target.name == "Берік Асқарұлы Жұмабаев"
     assert "Құрметті Бас прокурор!\n\nМен Әлия Үсенқызы" in letter.text
+
+
+def _one_person_case(session: Session) -> str:
+    person = PersonInput(name="Aliya Usenkyzy", status="detained", pronoun="she")
+    make_case(session, targets=(KK_TARGET, RU_TARGET, COPY_TARGET), people=(person,))
+    translate(session)
+    return REF
+
+
+def test_each_letter_takes_the_cases_texts_in_its_own_language(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        _one_person_case(session)
+    with sessions() as session:
+        russian = service.letters_for(session, REF, "ru", on=ON)[0]
+        kazakh = service.letters_for(session, REF, "kk", on=ON)[0]
+    assert russian.letter.address[:2] == ("Генеральному прокурору", "Республики Казахстан")
+    assert russian.subject == "Обращение: Журналистка задержана в Жанаозене"
+    assert russian.text.count("Уважаемый Берик Асқарович!") == 1
+    assert "находится Алия Усенкызы" in russian.text
+    assert "Журналистку задержали после мирного протеста." in russian.text
+    assert "Копия: Послу Республики Казахстан в Германии" in russian.text
+    assert kazakh.letter.address[:2] == ("Қазақстан Республикасының", "Бас прокурорына")
+    assert kazakh.subject == "Өтініш: Жаңаөзенде журналист ұсталды"
+    # No Kazakh polite name: the Russian one is not borrowed, the title greets instead.
+    assert kazakh.letter.salutation == "Құрметті Бас прокурор!"
+    assert "Көшірмесі: Елші, Embassy of the Republic of Kazakhstan" in kazakh.text
+
+
+def test_a_set_signer_signs_the_letter_in_text_pdf_and_eml(
+    sessions: sessionmaker[Session],
+) -> None:
+    signer = Signer.of("Айгерим Сейткали", "Алматы", "aigerim@example.org")
+    with sessions.begin() as session:
+        _one_person_case(session)
+    with sessions() as session:
+        (letter, _) = service.letters_for(session, REF, "ru", signer, on=ON)
+    block = "Айгерим Сейткали\nАлматы\naigerim@example.org"
+    assert f"С уважением,\n{block}" in letter.text
+    assert f"С уважением,\n{block}" in letter.eml.decode("utf-8")
+    pdf = pdf_text(letter.pdf)
+    assert "С уважением, Айгерим Сейткали Алматы aigerim@example.org" in pdf
+    assert pypdf.PdfReader(io.BytesIO(letter.pdf)).metadata.author == "Айгерим Сейткали"
+    assert "Сторонники uabot" not in letter.text + pdf
+
+
+def test_no_letter_in_any_format_carries_the_case_reference(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        _one_person_case(session)
+    with sessions() as session:
+        letters = service.export_letters(session, REF, signer=Signer.of(org="Qaharman"))
+    assert {letter.lang for letter in letters} == {"kk", "ru", "en"}
+    for letter in letters:
+        for fmt in ("txt", "eml"):
+            assert REF not in letter.content(fmt).decode("utf-8"), (letter.lang, fmt)
+        assert REF not in pdf_text(letter.pdf)
+        assert REF not in (letter.mailto or "")
+
+
+def test_a_closed_case_serves_no_letter(sessions: sessionmaker[Session], case_ref: str) -> None:
+    with sessions.begin() as session:
+        cases.close(session, COORDINATOR, case_ref, "released", "Released on 1 March.")
+    with sessions() as session:
+        for fetch in (
+            lambda: service.letters_for(session, case_ref, "kk", drafts=True),
+            lambda: service.export_letters(session, case_ref),
+        ):
+            with pytest.raises(ActionEnded) as ended:
+                fetch()
+            assert "has ended" in ended.value.message("en")

@@ -223,5 +223,5 @@ def _zip(ctx: Ctx, ref: str, signer: Signer) -> Reply:
     ctx.user_data.pop(AWAITING, None)
     safeguards.check_open(ctx.session, "letters_zip")
     case = cases.get_case(ctx.session, ref)
-    data = service.export_zip(ctx.session, case.ref, signature=signer)
+    data = service.export_zip(ctx.session, case.ref, signer=signer)
     return Reply("", document=(f"{case.ref}-letters.zip", data))
