@@ -219,6 +219,12 @@ def test_a_supporter_signs_in_settings_and_gets_letters_with_one_tap_buttons(
     expect(email).to_have_attribute("href", re.compile(r"/mail\.html#mailto:"))
     expect(first.get_by_role("link", name="Post to @prokuratura_kz")).to_be_visible()
     expect(first).to_contain_text("Aigerim Saparova")
+    # the page the button opens hands the mail app the letter's mailto: link, whole
+    href = email.get_attribute("href") or ""
+    mail = page.context.new_page()
+    mail.goto(href, wait_until="commit")  # it goes on to the mail app at once
+    expect(mail.locator("#open")).to_have_attribute("href", href.partition("#")[2])
+    mail.close()
     email.scroll_into_view_if_needed()
     page.mouse.wheel(0, 160)
     steps.shot("letter-buttons")
