@@ -19,6 +19,9 @@ from tests.letters.conftest import pdf_text
 from tests.telegram.harness import Chat, button_data, buttons
 
 REF = "KZ-2026-001"
+# Letters come with PDFs, laid out in a process of their own that the first one starts: a
+# wait that a loaded machine cannot miss (the answer itself comes as soon as it is ready).
+LETTERS_WAIT = 30.0
 SHORT_RU = "{{ salutation }}\n\nПрошу защитить этих людей."
 
 
@@ -49,7 +52,7 @@ def test_the_name_set_in_settings_signs_the_letter_text_and_its_pdf(
     assert "Your letters are signed: Aigerim Saparova" in saved
     chat.say("/settings town Almaty")
     # two targets: text, PDF, .eml each (no mail page here), then the closing message
-    messages = chat.say(f"/letter {REF} en", expect=7)
+    messages = chat.say(f"/letter {REF} en", expect=7, timeout=LETTERS_WAIT)
     text = messages[0]["text"]
     assert "Aigerim Saparova\nAlmaty" in text
     pdf = next(
@@ -67,7 +70,7 @@ def test_get_letter_gives_the_officials_language_first_and_offers_the_readers_an
 ) -> None:
     _publish(sessions)
     [case] = chat.say(f"/case {REF}")
-    messages = chat.press(case, button_data(case, "letter:"), expect=7)
+    messages = chat.press(case, button_data(case, "letter:"), expect=7, timeout=LETTERS_WAIT)
     assert "(Russian)" in messages[0]["text"]  # the demo officials prefer Russian
     assert "the language this official prefers" in messages[0]["text"]
     end = messages[-1]
@@ -108,7 +111,7 @@ def test_a_long_cyrillic_letter_falls_back_to_the_eml_beside_the_web_form_and_po
     saved = coordinator.text(f"/edittarget {REF} 1 web_form https://gov.example.org/appeal")
     assert "https://gov.example.org/appeal" in saved
     assert "not valid" in coordinator.text(f"/edittarget {REF} 1 web_form javascript:alert(1)")
-    messages = chat.say(f"/letter {REF} ru", expect=7)
+    messages = chat.say(f"/letter {REF} ru", expect=7, timeout=LETTERS_WAIT)
     first = messages[0]
     links = buttons(first)
     assert not any(url.startswith(mail_page) for url in links.values())
@@ -127,7 +130,9 @@ def test_a_short_cyrillic_letter_opens_in_one_tap_with_its_full_body(
     _publish(sessions)
     with sessions.begin() as session:
         letters.set_letter(session, staff.SYSTEM, REF, "ru", SHORT_RU)
-    messages = chat.say(f"/letter {REF} ru", expect=5)  # text + PDF per target, the end
+    messages = chat.say(
+        f"/letter {REF} ru", expect=5, timeout=LETTERS_WAIT
+    )  # text + PDF per target, the end
     first = messages[0]
     url = next(d for d in buttons(first).values() if d.startswith(mail_page))
     link = url.partition("#")[2]
