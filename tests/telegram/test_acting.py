@@ -115,7 +115,7 @@ def test_a_long_cyrillic_letter_falls_back_to_the_eml_beside_the_web_form_and_po
     first = messages[0]
     links = buttons(first)
     assert not any(url.startswith(mail_page) for url in links.values())
-    assert "too long to open in one tap" in first["text"]
+    assert "too long for a one-tap e-mail" in first["text"]
     eml = messages[2]["document"]
     assert eml["file_name"].endswith(".eml")
     assert "Content-Language: ru" in server.control.document(eml["file_id"]).decode()

@@ -125,6 +125,7 @@ def _one_letter(
         text=rendered.text,
         email=target.email,
         one_tap=bool(one_tap),
+        too_long=bool(page_url) and not one_tap,  # the page is there, the letter does not fit
         social=social,
     )
     replies = [page, Reply("", document=(rendered.filename("pdf"), rendered.pdf))]
