@@ -71,6 +71,9 @@ class ReplyLost(Exception):
 
 # In user_data while a person may not know that their last command was carried out.
 REPLY_LOST = "reply_lost"
+# In user_data while the bot waits for an answer in the next plain message (the name that
+# signs letters, the organisation that signs an export); any other command or button drops it.
+AWAITING = "awaiting"
 
 
 Handler = Callable[[Ctx], Reply | Sequence[Reply] | None]
@@ -133,6 +136,8 @@ def run_handler(
             )
             if role:
                 require(ctx.actor, role, name)
+            if name != "text":  # a question the person moved on from is not answered later
+                ctx.user_data.pop(AWAITING, None)
             result = fn(ctx)
     except NotAllowed as exc:
         _audit_refusal(services, user.id, name, args)

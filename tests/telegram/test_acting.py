@@ -171,3 +171,16 @@ def test_the_how_buttons_record_how_after_the_action_is_counted(
     assert "by e-mail" in noted["text"]
     with sessions() as session:
         assert session.scalars(select(Action.how)).one() == "email"
+
+
+def test_a_question_left_for_another_command_is_not_answered_by_a_later_message(
+    chat: Chat, sessions: sessionmaker[Session]
+) -> None:
+    [settings] = chat.say("/settings")
+    [ask] = chat.press(settings, button_data(settings, "sign:"))
+    assert "Send your name" in ask["text"]
+    chat.say("/help")
+    [answer] = chat.say("Hello there")
+    assert "Your letters are signed" not in answer["text"]
+    with sessions() as session:
+        assert session.scalars(select(Subscriber.signature)).one() is None

@@ -6,9 +6,8 @@ Neither answer repeats what was typed (it may be anything, and the chat may be w
 from __future__ import annotations
 
 from bot.domain.staff import require
-from bot.telegram.dispatch import Ctx
+from bot.telegram.dispatch import AWAITING, Ctx
 from bot.telegram.handlers import letters, subscriber
-from bot.telegram.handlers.letters import AWAITING
 from bot.telegram.reply import Reply
 
 

@@ -12,7 +12,7 @@ from bot.letters import service
 from bot.letters.errors import LetterUnavailable
 from bot.letters.sender import NOBODY, Signer
 from bot.store.models import Case, Subscriber
-from bot.telegram.dispatch import Ctx, ExpiredButton, Usage
+from bot.telegram.dispatch import AWAITING, Ctx, ExpiredButton, Usage
 from bot.telegram.handlers.coordinator import ask_confirmation
 from bot.telegram.keyboards import Button, label
 from bot.telegram.reply import Reply
@@ -21,8 +21,6 @@ from bot.texts import render
 # Where the ready social-media text is posted with one tap (X's share intent: https, so a
 # Telegram URL button may open it); the text is shown too, to copy for any other network.
 SHARE_URL = "https://x.com/intent/tweet?text="
-# In user_data while the bot waits for the organisation that signs a /letters_zip export.
-AWAITING = "awaiting"
 
 
 def letter(ctx: Ctx) -> list[Reply]:
@@ -108,7 +106,7 @@ def _one_letter(
     buttons: list[list[Button]] = []
     if one_tap:
         buttons.append([(label(ctx.lang, "email", value=target.email), one_tap)])
-    if target.web_form:
+    if target.web_form and target.web_form.startswith(("https://", "http://")):
         buttons.append([(label(ctx.lang, "web_form"), target.web_form)])
     if social:
         buttons.append(

@@ -11,7 +11,7 @@ from bot.domain.errors import UnknownCase
 from bot.domain.views import case_line, public_case
 from bot.languages import LANGUAGES
 from bot.store.models import ACTION_HOWS, SUBSCRIBER_MODES, Case, Subscriber
-from bot.telegram.dispatch import Ctx, ExpiredButton, Usage
+from bot.telegram.dispatch import AWAITING, Ctx, ExpiredButton, Usage
 from bot.telegram.keyboards import (
     Button,
     case_buttons,
@@ -26,9 +26,8 @@ from bot.telegram.reply import Reply
 
 PAGE_SIZE = 5
 FOLLOW_KINDS = {"all": "all", "country": "country", "theme": "theme"}
-# In user_data (key "awaiting") while the bot waits for the name that signs letters.
+# In user_data[AWAITING] while the bot waits for the name that signs letters.
 SIGN = "sign"
-AWAITING = "awaiting"
 
 
 def start(ctx: Ctx) -> Reply:
