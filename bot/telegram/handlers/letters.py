@@ -191,6 +191,7 @@ def letters_zip(ctx: Ctx) -> Reply:
     args = head.split(maxsplit=1)
     if not args:
         raise Usage("letters_zip")
+    safeguards.check_open(ctx.session, "letters_zip")  # a lockdown stops the question too
     case = cases.get_case(ctx.session, args[0])
     if len(args) == 1:
         ctx.user_data[AWAITING] = f"zip:{case.ref}"
