@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     TELEGRAM_TOKEN: str | None = None
     BOT_API_BASE_URL: str | None = None
     WEBHOOK_URL: str | None = None
+    # Where bot/letters/mail.html is served (https, any static host): Telegram's URL buttons
+    # take only http(s) and tg:// links, so a one-tap e-mail is this page with the mailto:
+    # link after its "#" (docs/LETTERS.md, "One-tap e-mail"). Unset: the .eml file instead.
+    MAIL_PAGE_URL: str | None = None
     # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; other requests get a 403.
     WEBHOOK_SECRET: str | None = Field(default=None, repr=False, pattern=r"^[A-Za-z0-9_-]{1,256}$")
     ADMIN_IDS: Annotated[tuple[int, ...], NoDecode] = ()
@@ -105,7 +109,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
         return value
 
-    @field_validator("BOT_API_BASE_URL", "WEBHOOK_URL")
+    @field_validator("BOT_API_BASE_URL", "WEBHOOK_URL", "MAIL_PAGE_URL")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if not value:

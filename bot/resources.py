@@ -18,6 +18,7 @@ TEMPLATES: Resource = ("bot.templates", "")
 MIGRATIONS: Resource = ("bot.migrations", "")
 WEB_STATIC: Resource = ("bot.sandbox.web", "static")
 SAMPLE_FEEDS: Resource = ("bot.sandbox", "sample_feeds")
+LETTERS: Resource = ("bot.letters", "")  # mail.html, the one-tap e-mail page
 LOCALES: Resource = ("bot", "locales")  # gettext catalogs: .po, and .mo that `make` compiles
 SEED_CASES: Resource = ("bot", "seed")  # the demo's four case documents (YAML)
 
@@ -41,6 +42,7 @@ SHIPPED: dict[Resource, tuple[str, ...]] = {
     WEB_STATIC: ("index.html", "chat.js", "chat.css", "favicon.svg"),
     SAMPLE_FEEDS: ("kz-monitor.xml",),
     SEED_CASES: ("KZ-2026-001.yaml",),
+    LETTERS: ("mail.html",),
 }
 
 

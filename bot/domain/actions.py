@@ -86,6 +86,25 @@ def record_action(
     return ActionResult(case.ref, created, tally(session, case.id))
 
 
+def set_how(session: Session, chat_id: int, ref: str, how: str, now: datetime | None = None) -> str:
+    """How the supporter acted, told after "I took action": it refines the action already
+    counted (recorded now if that first tap was lost); the case's reference back."""
+    if how not in ACTION_HOWS:
+        raise InvalidValue(field="how", limit=0, allowed=ACTION_HOWS)
+    result = record_action(session, chat_id, ref, how, now)
+    case = visible_case(session, result.case_ref, whole=False)
+    subscriber = ensure_subscriber(session, chat_id)
+    action = session.scalars(
+        select(Action).where(
+            Action.case_id == case.id,
+            Action.subscriber_id == subscriber.id,
+            Action.round == case.round,
+        )
+    ).one()
+    action.how = how
+    return case.ref
+
+
 def case_stats(session: Session, ref: str) -> CaseStats:
     case = get_case(session, ref)
     counts = dict(

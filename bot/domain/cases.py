@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
@@ -527,6 +528,32 @@ def checked_email(address: str) -> str:
         raise InvalidValue(field="email", limit=254) from None
 
 
+# A social-media handle as people write it: "@name" (X, Instagram, Telegram), letters,
+# digits, "_" and "."; "-" clears it.
+HANDLE = re.compile(r"@?[A-Za-z0-9_.]{1,50}")
+
+
+def checked_handle(value: str) -> str | None:
+    value = value.strip()
+    if value == "-":
+        return None
+    if not HANDLE.fullmatch(value):
+        raise InvalidValue(field="handle", limit=51)
+    return value if value.startswith("@") else f"@{value}"
+
+
+def checked_web_form(value: str) -> str | None:
+    """An https page where the official takes appeals; Telegram opens it from a button, and
+    only http(s) URLs are allowed there. "-" clears it."""
+    value = value.strip()
+    if value == "-":
+        return None
+    parts = urlsplit(value)
+    if parts.scheme != "https" or "." not in parts.netloc or len(value) > 500 or " " in value:
+        raise InvalidValue(field="web_form", limit=500)
+    return value
+
+
 TARGET_EDITABLE = (
     "title",
     "name",
@@ -536,6 +563,8 @@ TARGET_EDITABLE = (
     "salutation",
     "language",
     "role",
+    "handle",
+    "web_form",
 )
 _TARGET_LIMITS = {"title": 200, "name": 200, "institution": 300, "address": 1000, "salutation": 200}
 
@@ -566,6 +595,10 @@ def edit_target(
         checked, entity = checked_email(value), link.target
     elif field == "language":
         checked, entity = _check_languages([value])[0], link.target
+    elif field == "handle":
+        checked, entity = checked_handle(value), link.target
+    elif field == "web_form":
+        checked, entity = checked_web_form(value), link.target
     elif field in _TARGET_LIMITS:
         checked, entity = _check_text(field, value, _TARGET_LIMITS[field]), link.target
     else:

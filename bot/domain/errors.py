@@ -62,6 +62,12 @@ class InvalidValue(DomainError):
     code = "invalid_value"
 
 
+class InvalidSigner(DomainError):
+    """A name, town or e-mail that cannot sign a letter (empty, too long, not an address)."""
+
+    code = "invalid_signer"
+
+
 class DeadlineInPast(DomainError):
     code = "deadline_in_past"
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.errors import (
     InvalidCountry,
+    InvalidSigner,
     InvalidTimezone,
     InvalidValue,
     NotSubscribed,
@@ -148,6 +149,50 @@ def set_digest_hour(session: Session, chat_id: int, hour: int) -> Subscriber:
         raise InvalidValue(field="hour", limit=0, allowed=("0", "…", "23"))
     subscriber = ensure_subscriber(session, chat_id)
     subscriber.digest_hour = hour
+    return subscriber
+
+
+# What may sign a supporter's letters: the name (a letter to a Kazakh state body that names
+# nobody may be left unconsidered as anonymous), optionally a town and an e-mail.
+SIGNER_FIELDS = ("name", "town", "email")
+SIGNER_LIMITS = {"name": 120, "town": 100, "email": 254}
+_SIGNER_COLUMNS = {"name": "signature", "town": "sender_town", "email": "sender_email"}
+
+
+def _signer_value(field: str, value: str) -> str:
+    # One line: whitespace runs become one space; control characters have no place in a
+    # letter's signature or an e-mail header.
+    cleaned = " ".join(value.split())
+    limit = SIGNER_LIMITS[field]
+    if not cleaned or len(cleaned) > limit or any(ord(ch) < 32 for ch in cleaned):
+        raise InvalidSigner(field=field, limit=limit)
+    if field == "name" and not any(ch.isalpha() for ch in cleaned):
+        raise InvalidSigner(field=field, limit=limit)
+    if field == "email":
+        # Imported here: subscriptions is loaded by every command, the validator by few.
+        from bot.domain.cases import checked_email
+
+        try:
+            return checked_email(cleaned)
+        except InvalidValue:
+            raise InvalidSigner(field=field, limit=limit) from None
+    return cleaned
+
+
+def set_signer(session: Session, chat_id: int, field: str, value: str) -> Subscriber:
+    """Set who signs this supporter's letters: `field` is name, town or email; "-" clears it."""
+    if field not in SIGNER_FIELDS:
+        raise InvalidValue(field="signer", limit=0, allowed=SIGNER_FIELDS)
+    subscriber = ensure_subscriber(session, chat_id)
+    checked = None if value.strip() == "-" else _signer_value(field, value)
+    setattr(subscriber, _SIGNER_COLUMNS[field], checked)
+    return subscriber
+
+
+def clear_signer(session: Session, chat_id: int) -> Subscriber:
+    """Forget the name, town and e-mail: letters leave a line to sign by hand again."""
+    subscriber = ensure_subscriber(session, chat_id)
+    subscriber.signature = subscriber.sender_town = subscriber.sender_email = None
     return subscriber
 
 

@@ -62,11 +62,11 @@ from bot.domain.views import PublicCase, PublicPerson, PublicTarget, public_case
 from bot.letters import export
 from bot.letters.eml import letter_eml
 from bot.letters.errors import LetterUnavailable, NoTargets, UnknownFormat, body_refused
-from bot.letters.mailto import mailto_link
+from bot.letters.mailto import mailto_link, one_tap_email
 from bot.letters.render import CONTEXT_NAMES, BodyError, Letter, primary_targets, render_letter
 from bot.letters.sender import Signer, as_signer
 from bot.runtime import in_process
-from bot.store.models import Case
+from bot.store.models import Case, CaseTarget
 from bot.texts import FALLBACKS
 
 FORMATS = ("pdf", "eml", "txt")
@@ -119,6 +119,10 @@ class RenderedLetter:
     @cached_property
     def mailto(self) -> str | None:
         return mailto_link(self.letter)
+
+    def one_tap(self, page_url: str | None) -> str | None:
+        """The URL of a one-tap e-mail button, or None: offer the .eml (bot/letters/mailto.py)."""
+        return one_tap_email(self.letter, page_url)
 
     def content(self, fmt: str) -> bytes:
         if fmt == "pdf":
@@ -180,6 +184,45 @@ def letters_for(
     or a bare name; None: lines to sign by hand). ActionEnded for a closed case."""
     case = _open_case(session, ref, drafts)
     return _render(case, [lang], as_signer(signer), on)
+
+
+def letters_for_reader(
+    session: Session,
+    ref: str,
+    reader_lang: str | None,
+    signer: Signer | str | None = None,
+    *,
+    on: date | None = None,
+    drafts: bool = False,
+) -> list[RenderedLetter]:
+    """One letter per primary target, each in the language that official prefers
+    (Target.language) when the case has a letter in it, else in the reader's (or the
+    nearest the case has). ActionEnded for a closed case."""
+    case = _open_case(session, ref, drafts)
+    available = available_languages(case)
+    fallback = choose_language(available, reader_lang)
+    if fallback is None:
+        raise LetterUnavailable(ref=case.ref, language=(reader_lang or "")[:8], available=())
+    on = on or datetime.now(ZoneInfo(case.timezone)).date()
+    views: dict[str, PublicCase] = {}
+    letters = []
+    for number, link in enumerate(_primary_links(case), start=1):
+        lang = link.target.language if link.target.language in available else fallback
+        if lang not in views:
+            views[lang] = letter_view(case, lang)
+        view = views[lang]
+        target = primary_targets(view)[number - 1]
+        body = letter_body(case, lang)
+        letter = _letter(view, target, lang, as_signer(signer), on, body)
+        letters.append(RenderedLetter(letter, number))
+    if not letters:
+        raise NoTargets(ref=case.ref)
+    return letters
+
+
+def _primary_links(case: Case) -> list[CaseTarget]:
+    """The case's primary targets, in the order its views (and primary_targets) list them."""
+    return [link for link in case.case_targets if link.role == "primary"]
 
 
 def export_letters(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,6 +13,12 @@ from bot.sandbox.state import Content
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64  # bytes
+# Telegram documents no length for a URL button's link, only 10 KB of markup per message
+# (tginfo's Telegram-Limits, "Message markup data"). The strictest reasonable reading: each
+# URL at most 2,048 characters (the common URL ceiling) and the whole keyboard at most
+# 10,240 bytes of JSON. bot/letters/mailto.py keeps to the same figure (URL_BUTTON_LIMIT).
+URL_LIMIT = 2048
+MARKUP_LIMIT = 10 * 1024  # bytes
 _BUTTON_ACTIONS = (
     "callback_data",
     "url",
@@ -79,6 +86,8 @@ def reply_markup(markup: Any) -> dict[str, Any] | None:
         for row in rows:
             for button in row:
                 _check_button(button)
+        if len(json.dumps(markup, ensure_ascii=False).encode()) > MARKUP_LIMIT:
+            raise bad_request("REPLY_MARKUP_TOO_LONG")
     elif not markup.keys() & {"keyboard", "remove_keyboard", "force_reply"}:
         raise bad_request("can't parse reply keyboard markup JSON object")
     return markup
@@ -99,6 +108,8 @@ def _check_button(button: Any) -> None:
             raise bad_request("BUTTON_DATA_INVALID")
     if "url" in button:
         url = str(button["url"])
+        if len(url) > URL_LIMIT:
+            raise bad_request("BUTTON_URL_INVALID")
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https", "tg") or not (parts.netloc or parts.path):
             raise bad_request(f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")

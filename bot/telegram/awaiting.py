@@ -1,9 +1,12 @@
 """A question the bot asked and the next plain message answers: a translation's text
-(/translate) or an alert's text in one more language (the "Add Russian" of a preview).
+(/translate), an alert's text in one more language (the "Add Russian" of a preview), the name
+that signs a supporter's letters, the organisation that signs an export (/letters_zip).
+bot/telegram/handlers/fallback.py hands the answer to the handler of its kind.
 
 One question per person at a time, the newest winning; it lives an hour, like a preview, so a
-message typed much later is not taken for an answer. It stays until answered well: a text
-that is refused can be sent again. Only plain values are kept (ids, codes, paths).
+message typed much later is not taken for an answer, and any other command or button drops it
+(bot/telegram/dispatch.py). It stays until answered well: a text that is refused can be sent
+again. Only plain values are kept (ids, codes, paths).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from bot.domain.errors import DomainError, NotAllowed
 from bot.domain.reveal import PrivateOnly
 from bot.domain.staff import Actor, actor_for, require
 from bot.runtime import off_loop as _off_loop
-from bot.telegram import expiry, flood
+from bot.telegram import awaiting, expiry, flood
 from bot.telegram.commands import set_staff_menu
 from bot.telegram.context import Context, Services, services_of
 from bot.telegram.reply import Reply, split
@@ -133,6 +133,8 @@ def run_handler(
             )
             if role:
                 require(ctx.actor, role, name)
+            if name != "text":  # a question the person moved on from is not answered later
+                awaiting.clear(ctx.user_data)
             result = fn(ctx)
     except NotAllowed as exc:
         _audit_refusal(services, user.id, name, args)

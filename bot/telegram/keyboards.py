@@ -51,5 +51,13 @@ def mode_buttons(lang: str) -> list[list[Button]]:
     return [[(label(lang, "immediate"), "mode:immediate"), (label(lang, "digest"), "mode:digest")]]
 
 
+# How a supporter acted, asked after "I took action" (actions.how admits fax and other too).
+HOWS = (("email", "letter", "web_form"), ("social", "call"))
+
+
+def how_buttons(lang: str, ref: str) -> list[list[Button]]:
+    return [[(label(lang, "how", value=h), f"how:{ref}:{h}") for h in row] for row in HOWS]
+
+
 def confirm_buttons(lang: str, token: str) -> list[list[Button]]:
     return [[(label(lang, "confirm"), f"ok:{token}"), (label(lang, "cancel"), f"no:{token}")]]

@@ -12,7 +12,8 @@ from bot.texts import render
 
 TELEGRAM_LIMIT = 4096
 
-Button = tuple[str, str]  # (label, callback data)
+Button = tuple[str, str]  # (label, callback data, or an http(s) URL the button opens)
+URL_SCHEMES = ("https://", "http://", "tg://")
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,15 @@ class Reply:
         if not self.buttons:
             return None
         return InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-                for row in self.buttons
-            ]
+            [[_button(label, data) for label, data in row] for row in self.buttons]
         )
+
+
+def _button(label: str, data: str) -> InlineKeyboardButton:
+    # Callback data is `verb:arg` and never starts like a URL, so one tuple type serves both.
+    if data.startswith(URL_SCHEMES):
+        return InlineKeyboardButton(label, url=data)
+    return InlineKeyboardButton(label, callback_data=data)
 
 
 def split(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:

@@ -8,6 +8,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParam
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.sandbox.content import URL_LIMIT
 from bot.sandbox.local import RunningServer
 from tests.sandbox.conftest import BOT_ID
 
@@ -82,6 +83,33 @@ async def test_it_refuses_callback_data_longer_than_64_bytes(bot: Bot) -> None:
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="é" * 33)]])
 
     with pytest.raises(BadRequest, match="Button_data_invalid"):
+        await bot.send_message(42, "hi", reply_markup=keyboard)
+
+
+async def test_it_refuses_a_mailto_button_as_telegram_does(bot: Bot) -> None:
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Mail", url="mailto:a@example.org")]])
+
+    with pytest.raises(BadRequest, match="is invalid: wrong http url"):
+        await bot.send_message(42, "hi", reply_markup=keyboard)
+
+
+async def test_it_takes_a_url_button_up_to_2048_characters_and_refuses_a_longer_one(
+    bot: Bot,
+) -> None:
+    page = "https://uabot.example.org/mail.html#"
+    fits = InlineKeyboardButton("Mail", url=page + "a" * (URL_LIMIT - len(page)))
+    await bot.send_message(42, "hi", reply_markup=InlineKeyboardMarkup([[fits]]))
+    long = InlineKeyboardButton("Mail", url=page + "a" * (URL_LIMIT + 1 - len(page)))
+
+    with pytest.raises(BadRequest, match="Button_url_invalid"):
+        await bot.send_message(42, "hi", reply_markup=InlineKeyboardMarkup([[long]]))
+
+
+async def test_it_refuses_a_keyboard_past_10_kb(bot: Bot) -> None:
+    url = "https://uabot.example.org/" + "a" * 1900
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(str(i), url=url)] for i in range(6)])
+
+    with pytest.raises(BadRequest, match="Reply_markup_too_long"):
         await bot.send_message(42, "hi", reply_markup=keyboard)
 
 

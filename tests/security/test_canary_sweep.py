@@ -228,8 +228,9 @@ def _run_flow(
     coordinator.say(f"/editcase {refs[1]} title A title edited from the phone")
     coordinator.say(f"/edittarget {refs[1]} 1 salutation Dear Prosecutor General,")
     coordinator.say(f"/stats {refs[0]}")
-    coordinator.say(f"/letter {refs[0]}", expect=4)  # text and PDF, for 2 primary targets
-    coordinator.say(f"/letters_zip {refs[0]}")
+    # per primary target (2): the text, the PDF, the .eml; then the calls to act
+    coordinator.say(f"/letter {refs[0]}", expect=7, timeout=30)
+    coordinator.say(f"/letters_zip {refs[0]} Qaharman Foundation", timeout=30)
     [preview] = coordinator.say(f"/letter_set {refs[0]} en\nDear {{{{ target.name }}}}, act now.")
     coordinator.press_edit(preview, button_data(preview, "no:"))
 
@@ -259,9 +260,9 @@ def _run_flow(
     reader.say("/cases")
     reader.say("/mine")
     [shown] = reader.say(f"/case {refs[0]}")
-    reader.press(shown, button_data(shown, "letter:"), expect=4)
+    reader.press(shown, button_data(shown, "letter:"), expect=7, timeout=30)
     reader.press(shown, button_data(shown, "acted:"))
-    reader.say(f"/letter {refs[1]} ru", expect=4)
+    reader.say(f"/letter {refs[1]} ru", expect=7, timeout=30)
     return errors
 
 

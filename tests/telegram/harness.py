@@ -74,9 +74,13 @@ def as_seen(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def buttons(message: dict[str, Any]) -> dict[str, str]:
-    """label → callback data of a message's inline keyboard."""
+    """label → callback data (or the URL, for a URL button) of a message's inline keyboard."""
     markup = message.get("reply_markup") or {}
-    return {b["text"]: b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row}
+    return {
+        b["text"]: b.get("callback_data") or b.get("url", "")
+        for row in markup.get("inline_keyboard", [])
+        for b in row
+    }
 
 
 def button_data(message: dict[str, Any], prefix: str) -> str:

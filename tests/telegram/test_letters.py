@@ -26,12 +26,17 @@ def test_letter_sends_the_text_and_the_pdf_for_each_primary_target(
     chat: Chat, sessions: sessionmaker[Session], server
 ) -> None:
     _publish(sessions)
-    messages = chat.say("/letter KZ-2026-001 ru", expect=4)
+    # per target: the text, the PDF and (too long for a one-tap e-mail) the .eml; then the end
+    messages = chat.say("/letter KZ-2026-001 ru", expect=7)
     texts = [m for m in messages if not m["document"]]
-    documents = [m["document"] for m in messages if m["document"]]
+    pdfs = [
+        m["document"]
+        for m in messages
+        if (m["document"] or {}).get("mime_type") == "application/pdf"
+    ]
     assert "Prosecutor General" in texts[0]["text"]
-    assert len(documents) == 2 and all(d["file_name"].endswith(".pdf") for d in documents)
-    assert server.control.document(documents[0]["file_id"]).startswith(b"%PDF")
+    assert len(pdfs) == 2 and all(d["file_name"].endswith(".pdf") for d in pdfs)
+    assert server.control.document(pdfs[0]["file_id"]).startswith(b"%PDF")
 
 
 def test_get_letter_button_uses_the_subscribers_language(
@@ -40,7 +45,7 @@ def test_get_letter_button_uses_the_subscribers_language(
     _publish(sessions)
     chat.language = "ru"
     [case] = chat.say("/case KZ-2026-001")
-    messages = chat.press(case, button_data(case, "letter:"), expect=4)
+    messages = chat.press(case, button_data(case, "letter:"), expect=7)
     assert "Письмо" in messages[0]["text"]
     assert "_ru_" in messages[1]["document"]["file_name"]
 
@@ -68,11 +73,18 @@ def test_letter_set_previews_then_saves_on_confirm(
         assert "Please protect" in session.scalars(select(ModelLetter.body)).one()
 
 
-def test_letters_zip_gives_coordinators_every_letter(coordinator: Chat, server) -> None:
-    [message] = coordinator.say("/letters_zip KZ-2026-001")
-    data = server.control.document(message["document"]["file_id"])
-    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+def test_letters_zip_asks_who_signs_and_gives_every_letter_signed_so(
+    coordinator: Chat, server
+) -> None:
+    [ask] = coordinator.say("/letters_zip KZ-2026-001")
+    assert "Who signs the exported letters" in ask["text"]
+    assert button_data(ask, "zip:") == "zip:KZ-2026-001"  # or none signs: a line to sign
+    [message] = coordinator.say("Qaharman Foundation\nAlmaty, info@example.org")
+    archive = zipfile.ZipFile(io.BytesIO(server.control.document(message["document"]["file_id"])))
+    names = archive.namelist()
     assert any(n.endswith(".pdf") for n in names) and any(n.endswith(".eml") for n in names)
+    text = archive.read(next(n for n in names if n.endswith(".txt"))).decode()
+    assert "Qaharman Foundation" in text and "Almaty, info@example.org" in text
 
 
 NESTED_LOOPS = "{% for i in range(30000) %}{% for j in range(2000) %}{% endfor %}{% endfor %}"

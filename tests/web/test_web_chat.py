@@ -14,6 +14,7 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli.run import grant_demo_staff
+from bot.config import get_settings
 from bot.domain import cases, demo, staff
 from bot.sandbox.local import RunningServer, run_server
 from bot.store.models import CaseTranslation
@@ -147,7 +148,8 @@ def test_a_subscriber_follows_a_case_and_acts_on_the_coordinators_update(
     steps.shot("followed")
 
     case.get_by_role("button", name="Get letter").click()
-    letter = page.locator(".msg.in", has=page.locator(".doc")).last
+    pdf_link = page.get_by_role("link", name=re.compile(r"Download .*\.pdf"))
+    letter = page.locator(".msg.in", has=pdf_link).last
     with page.expect_download() as download:
         letter.get_by_role("link", name=re.compile(r"Download .*\.pdf")).click()
     assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
@@ -176,6 +178,65 @@ def test_a_subscriber_follows_a_case_and_acts_on_the_coordinators_update(
     bot_message(page, "Actions taken: 1")
     steps.shot("stats")
     assert elsewhere == []  # the page loads nothing from off this machine
+
+
+@SQLITE_ONLY
+def test_a_supporter_signs_in_settings_and_gets_letters_with_one_tap_buttons(
+    sandbox: RunningServer,
+    page: sync_api.Page,
+    sessions: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The signer step of /settings, then a Get letter answer whose English letter fits a
+    one-tap e-mail, beside the post to the official's handle. docs/screenshots has copies."""
+    monkeypatch.setenv("MAIL_PAGE_URL", f"{sandbox.url}/mail.html")
+    get_settings.cache_clear()
+    with sessions.begin() as session:
+        cases.publish(session, staff.SYSTEM, "KZ-2026-004")
+        for field, value in (
+            ("handle", "@prokuratura_kz"),
+            ("web_form", "https://gov.example.org/appeal"),
+        ):
+            cases.edit_target(session, staff.SYSTEM, "KZ-2026-004", 1, field, value)
+    steps = Steps(page, "acting")
+    page.goto(f"{sandbox.url}/#user=1001")
+    expect(page.locator("#bot-status")).to_have_text("bot")
+    say(page, "/settings")
+    bot_message(page, "Letters signed: nobody yet").get_by_role(
+        "button", name="Sign letters with my name"
+    ).click()
+    bot_message(page, "Send your name")
+    say(page, "Aigerim Saparova")
+    bot_message(page, "Your letters are signed: Aigerim Saparova")
+    steps.shot("settings-signer")
+
+    say(page, "/letter KZ-2026-004 en")
+    # the last answer (the letters are all in); rendering PDFs may take a while at first
+    expect(page.locator(".msg.in", has_text="Change it in /settings")).to_be_visible(
+        timeout=WAIT_MS
+    )
+    first = page.locator(".msg.in", has_text="Letter to the Prosecutor General").last
+    email = first.get_by_role("link", name="Send by e-mail")
+    expect(email).to_have_attribute("href", re.compile(r"/mail\.html#mailto:"))
+    expect(first.get_by_role("link", name="Post to @prokuratura_kz")).to_be_visible()
+    expect(first).to_contain_text("Aigerim Saparova")
+    # the page the button opens hands the mail app the letter's mailto: link, whole
+    href = email.get_attribute("href") or ""
+    mail = page.context.new_page()
+    mail.goto(href, wait_until="commit")  # it goes on to the mail app at once
+    expect(mail.locator("#open")).to_have_attribute("href", href.partition("#")[2])
+    mail.close()
+    email.scroll_into_view_if_needed()
+    page.mouse.wheel(0, 160)
+    steps.shot("letter-buttons")
+    end = bot_message(page, "Change it in /settings")
+    end.get_by_role("button", name="I took action").click()
+    thanks = bot_message(page, "How did you act?")
+    steps.shot("acted-how")
+    thanks.get_by_role("button", name="by e-mail").click()
+    bot_message(page, "Noted: you acted on KZ-2026-004 by e-mail")
+    steps.shot("how-noted")
+    get_settings.cache_clear()
 
 
 @SQLITE_ONLY

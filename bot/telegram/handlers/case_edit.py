@@ -92,7 +92,8 @@ def closed(ctx: Ctx) -> Reply:
 
 def edit_target(ctx: Ctx) -> Reply:
     """/edittarget REF N shows the target's fields as buttons; /edittarget REF N FIELD VALUE
-    sets one (title, name, institution, address, email, salutation, language, role)."""
+    sets one (title, name, institution, address, email, salutation, language, role, handle,
+    web_form)."""
     if len(ctx.args) < 2 or not ctx.args[1].isdigit():
         raise Usage("edittarget")
     ref, position = ctx.args[0], int(ctx.args[1])

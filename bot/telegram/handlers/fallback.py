@@ -7,16 +7,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.domain.staff import require
 from bot.telegram import awaiting
 from bot.telegram.dispatch import Ctx
-from bot.telegram.handlers import coordinator, translate
+from bot.telegram.handlers import coordinator, letters, subscriber, translate
 from bot.telegram.reply import Reply
 
 # the kind of question the bot asked (bot/telegram/awaiting.py) → what takes its answer
 ANSWERS: dict[str, Callable[[Ctx, dict[str, str]], Reply]] = {
     "translate": translate.got_text,
     "alert_text": coordinator.got_alert_text,
+    "sign": lambda ctx, _: subscriber.signer_name(ctx),
+    "zip": lambda ctx, question: _zip_signed_by(ctx, question["ref"]),
 }
+
+
+def _zip_signed_by(ctx: Ctx, ref: str) -> Reply:
+    require(ctx.actor, "coordinator", "letters_zip")
+    return letters.zip_signed_by(ctx, ref)
 
 
 def unknown_command(ctx: Ctx) -> Reply:

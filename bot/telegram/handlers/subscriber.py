@@ -10,11 +10,15 @@ from bot.domain import actions, cases, subscriptions
 from bot.domain.errors import UnknownCase
 from bot.domain.views import case_line, public_case
 from bot.languages import LANGUAGES
-from bot.store.models import SUBSCRIBER_MODES, Case
+from bot.store.models import ACTION_HOWS, SUBSCRIBER_MODES, Case, Subscriber
+from bot.telegram import awaiting
 from bot.telegram.dispatch import Ctx, ExpiredButton, Usage
 from bot.telegram.keyboards import (
+    Button,
     case_buttons,
     cases_page_buttons,
+    how_buttons,
+    label,
     language_buttons,
     mode_buttons,
     stop_buttons,
@@ -134,11 +138,27 @@ def mine(ctx: Ctx) -> Reply:
 
 
 def acted(ctx: Ctx, ref: str | None = None) -> Reply:
+    """Counted at once; the buttons below ask how, one more tap that only refines it."""
     ref = ref or _ref(ctx, "acted")
     result = actions.record_action(ctx.session, ctx.chat_id, ref, now=ctx.now)
     return Reply.page(
-        "bot/acted.html", ctx.lang, ref=result.case_ref, created=result.created, tally=result.tally
+        "bot/acted.html",
+        ctx.lang,
+        how_buttons(ctx.lang, result.case_ref),
+        ref=result.case_ref,
+        created=result.created,
+        tally=result.tally,
     )
+
+
+def button_how(ctx: Ctx) -> Reply:
+    """how:REF:HOW: how the supporter acted (e-mail, letter, web form, social, call)."""
+    if len(ctx.args) != 2 or not cases.REF_PATTERN.match(ctx.args[0]):
+        raise ExpiredButton
+    if ctx.args[1] not in ACTION_HOWS:
+        raise ExpiredButton
+    ref = actions.set_how(ctx.session, ctx.chat_id, ctx.args[0], ctx.args[1], now=ctx.now)
+    return Reply(Reply.page("bot/how_set.html", ctx.lang, ref=ref, how=ctx.args[1]).html, edit=True)
 
 
 def settings(ctx: Ctx) -> Reply:
@@ -146,7 +166,7 @@ def settings(ctx: Ctx) -> Reply:
     if ctx.args:
         return _change_setting(ctx)
     subscriber = subscriptions.ensure_subscriber(ctx.session, ctx.chat_id, ctx.lang)
-    buttons = language_buttons() + mode_buttons(ctx.lang)
+    buttons = language_buttons() + mode_buttons(ctx.lang) + _sign_buttons(ctx, subscriber)
     return Reply.page(
         "bot/settings.html",
         ctx.lang,
@@ -155,11 +175,30 @@ def settings(ctx: Ctx) -> Reply:
         mode=subscriber.mode,
         timezone=subscriber.timezone,
         hour=subscriber.digest_hour,
+        signer=_signer(subscriber),
     )
 
 
+def _signer(subscriber: Subscriber) -> dict[str, str | None]:
+    return {
+        "name": subscriber.signature,
+        "town": subscriber.sender_town,
+        "email": subscriber.sender_email,
+    }
+
+
+def _sign_buttons(ctx: Ctx, subscriber: Subscriber) -> list[list[Button]]:
+    row = [(label(ctx.lang, "sign"), "sign:name")]
+    if subscriber.signature or subscriber.sender_town or subscriber.sender_email:
+        row.append((label(ctx.lang, "unsign"), "sign:clear"))
+    return [row]
+
+
 def _change_setting(ctx: Ctx) -> Reply:
-    if len(ctx.args) != 2 or ctx.args[0].lower() not in ("tz", "hour"):
+    field = ctx.args[0].lower()
+    if field in subscriptions.SIGNER_FIELDS or field == "clear":
+        return _change_signer(ctx, field)
+    if len(ctx.args) != 2 or field not in ("tz", "hour"):
         raise Usage("settings")
     if ctx.args[0].lower() == "tz":
         subscriber = subscriptions.set_timezone(ctx.session, ctx.chat_id, ctx.args[1])
@@ -170,6 +209,38 @@ def _change_setting(ctx: Ctx) -> Reply:
     return Reply.page(
         "bot/hour_set.html", ctx.lang, hour=subscriber.digest_hour, timezone=subscriber.timezone
     )
+
+
+def _change_signer(ctx: Ctx, field: str) -> Reply:
+    """/settings name|town|email VALUE ("-" clears that one); /settings clear: all three."""
+    if field == "clear":
+        subscriber = subscriptions.clear_signer(ctx.session, ctx.chat_id)
+    else:
+        value = ctx.rest.split(maxsplit=1)[1] if len(ctx.args) > 1 else ""
+        if not value.strip():
+            raise Usage("settings")
+        subscriber = subscriptions.set_signer(ctx.session, ctx.chat_id, field, value)
+    return Reply.page("bot/signer_set.html", ctx.lang, signer=_signer(subscriber))
+
+
+def button_sign(ctx: Ctx) -> Reply:
+    """sign:name asks for the name that signs letters (the next message is it);
+    sign:clear forgets name, town and e-mail."""
+    if ctx.args == ["name"]:
+        awaiting.ask(ctx.user_data, "sign", ctx.now)
+        return Reply.page("bot/signer_ask.html", ctx.lang)
+    if ctx.args == ["clear"]:
+        awaiting.clear(ctx.user_data)
+        subscriber = subscriptions.clear_signer(ctx.session, ctx.chat_id)
+        return Reply.page("bot/signer_set.html", ctx.lang, signer=_signer(subscriber))
+    raise ExpiredButton
+
+
+def signer_name(ctx: Ctx) -> Reply:
+    """The message after "Sign my letters": the name, as it should sign them."""
+    subscriber = subscriptions.set_signer(ctx.session, ctx.chat_id, "name", ctx.rest)
+    awaiting.clear(ctx.user_data)  # only once it is valid: a bad one may be sent again
+    return Reply.page("bot/signer_set.html", ctx.lang, signer=_signer(subscriber), asked=True)
 
 
 def set_language(ctx: Ctx) -> Reply:
