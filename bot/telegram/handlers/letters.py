@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from bot.config import get_settings
 from bot.domain import actions, cases, safeguards, subscriptions
-from bot.domain.views import PublicCase, public_case
+from bot.domain.views import PublicCase, PublicTarget, public_case
 from bot.languages import LANGUAGES
 from bot.letters import service
 from bot.letters.errors import LetterUnavailable
@@ -64,14 +64,27 @@ def _letters(ctx: Ctx, ref: str, asked: str | None) -> list[Reply]:
             raise LetterUnavailable(ref=case.ref, language=asked[:8], available=available)
         letters = service.letters_for(ctx.session, ref, asked, signer, drafts=staff)
     views = {lang: public_case(case, lang) for lang in {r.lang for r in letters}}
+    reader = public_case(case, ctx.lang)  # the officials named in the reader's words
     page_url = get_settings().MAIL_PAGE_URL
     replies: list[Reply] = []
     for rendered in letters:
         has_preferred = rendered.target.language in available
-        replies.extend(_one_letter(ctx, rendered, views[rendered.lang], page_url, has_preferred))
+        title = _title_for(reader, rendered.target)
+        replies.extend(
+            _one_letter(ctx, rendered, views[rendered.lang], page_url, has_preferred, title)
+        )
     offer = _other_language(ctx, letters, asked, available)
     replies.append(_closing(ctx, case, letters, signer, offer, views, explain=asked is None))
     return replies
+
+
+def _title_for(reader: PublicCase, target: PublicTarget) -> str:
+    """The target's title in the reader's language (the letter may be in another one)."""
+    same = (target.key, target.email, target.role, target.country)
+    return next(
+        (t.title for t in reader.targets if (t.key, t.email, t.role, t.country) == same),
+        target.title,
+    )
 
 
 def _other_language(
@@ -100,6 +113,7 @@ def _one_letter(
     view: PublicCase,
     page_url: str | None,
     has_preferred: bool,
+    title: str,
 ) -> list[Reply]:
     target = rendered.target
     one_tap = rendered.one_tap(page_url)
@@ -117,7 +131,7 @@ def _one_letter(
         "bot/letter.html",
         ctx.lang,
         buttons,
-        title=target.title,
+        title=title,
         lang=rendered.lang,
         preferred=target.language,
         has_preferred=has_preferred,
