@@ -272,7 +272,17 @@ class CaseTarget(Base):
         return f"CaseTarget(case_id={self.case_id!r}, target_id={self.target_id!r})"
 
 
-class CaseTranslation(Base):
+class _TranslatedText:
+    """One field's text in one language, with who wrote it and when."""
+
+    field: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    translated_by: Mapped[int | None] = mapped_column(BigInteger)
+    translated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseTranslation(_TranslatedText, Base):
     """A case's text in a language other than its original: one field of the case, of one of
     its people ("person", the person's id), of an event ("event": a further information, a
     status change, the closing text) or of a target on this case ("link", the target's id:
@@ -295,11 +305,6 @@ class CaseTranslation(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     entity: Mapped[str] = mapped_column(String(8))
     entity_id: Mapped[int] = mapped_column(Integer)
-    field: Mapped[str] = mapped_column(String(32))
-    language: Mapped[str] = mapped_column(String(8))
-    text: Mapped[str] = mapped_column(Text)
-    translated_by: Mapped[int | None] = mapped_column(BigInteger)
-    translated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="translations")
 
@@ -310,7 +315,7 @@ class CaseTranslation(Base):
         )
 
 
-class TargetTranslation(Base):
+class TargetTranslation(_TranslatedText, Base):
     """A target's field in another language. Targets are shared by cases: so is this."""
 
     __tablename__ = "target_translations"
@@ -320,11 +325,6 @@ class TargetTranslation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"))
-    field: Mapped[str] = mapped_column(String(32))
-    language: Mapped[str] = mapped_column(String(8))
-    text: Mapped[str] = mapped_column(Text)
-    translated_by: Mapped[int | None] = mapped_column(BigInteger)
-    translated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     target: Mapped[Target] = relationship(back_populates="translations")
 

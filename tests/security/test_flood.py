@@ -10,11 +10,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.domain import demo
 from bot.sandbox.local import RunningServer
 from bot.telegram.flood import BURST, FloodGuard, Verdict
 from bot.telegram.thread import BotThread
 from bot.texts import render
+from tests import demo_rows
 from tests.security import conftest as sec
 from tests.telegram.harness import Chat
 
@@ -79,7 +79,7 @@ def test_staff_are_never_slowed_and_asked_about_only_once_past_their_burst() -> 
 @pytest.fixture
 def bot(server: RunningServer, sessions: sessionmaker[Session]) -> Iterator[BotThread]:
     with sessions.begin() as session:
-        demo.load_cases(session)
+        demo_rows.load_cases(session)
     with sec.start_bot(server, sessions) as running:
         yield running
 

@@ -27,13 +27,14 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.domain import cases, demo
+from bot.domain import cases
 from bot.domain.staff import SYSTEM
 from bot.sandbox.local import ControlClient, RunningServer
 from bot.store.models import Alert, AuditEvent, Case, CaseEvent, Delivery, Person
 from bot.telegram.app import COMMANDS
 from bot.telegram.buttons import ROUTES
 from bot.texts import LANGUAGES, render
+from tests import demo_rows
 from tests.clock import day
 from tests.security import conftest as sec
 
@@ -187,7 +188,7 @@ def fuzzer(
     server: RunningServer, sessions: sessionmaker[Session], staffed: None
 ) -> Iterator[Fuzzer]:
     with sessions.begin() as session:
-        demo.load_cases(session)
+        demo_rows.load_cases(session)
         cases.publish(session, SYSTEM, ACTIVE)
     errors = Errors()
     root = logging.getLogger()

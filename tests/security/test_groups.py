@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.domain import cases, demo
+from bot.domain import cases
 from bot.domain.staff import SYSTEM
 from bot.sandbox.local import RunningServer
 from bot.store.models import AuditEvent
 from bot.telegram.thread import BotThread
+from tests import demo_rows
 from tests.security import conftest as sec
 
 GROUP = -100_515_151
@@ -27,7 +28,7 @@ def bot(
     server: RunningServer, sessions: sessionmaker[Session], staffed: None
 ) -> Iterator[BotThread]:
     with sessions.begin() as session:
-        demo.load_cases(session)
+        demo_rows.load_cases(session)
         cases.publish(session, SYSTEM, ACTIVE)
     with sec.start_bot(server, sessions) as running:
         yield running

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.domain import cases, demo, staff
+from bot.domain import cases, staff
 from bot.domain.cases import PersonInput, TargetInput
 from bot.sandbox.local import RunningServer, run_server
 from bot.telegram.app import build_application
 from bot.telegram.thread import BotThread
+from tests import demo_rows
 from tests.clock import ahead
 from tests.telegram.harness import Chat
 
@@ -29,7 +30,7 @@ def server() -> Iterator[RunningServer]:
 @pytest.fixture
 def bot(server: RunningServer, sessions: sessionmaker[Session]) -> Iterator[BotThread]:
     with sessions.begin() as session:
-        demo.load_cases(session)
+        demo_rows.load_cases(session)
         staff.grant(session, staff.SYSTEM, COORDINATOR, "coordinator")
     application = build_application(TOKEN, sessions, base_url=server.base_url, admin_ids=(ADMIN,))
     with BotThread(application) as running:

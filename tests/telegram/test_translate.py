@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.domain import cases, demo, staff, translations
+from bot.domain import cases, staff, translations
 from bot.sandbox.local import RunningServer
 from bot.store.models import Alert, AuditEvent, CaseTranslation, TargetTranslation
 from bot.telegram.thread import BotThread
+from tests import demo_rows
 from tests.live import live_application
 from tests.telegram.conftest import COORDINATOR, TOKEN
 from tests.telegram.harness import Chat, as_seen, button_data, buttons
@@ -27,7 +28,7 @@ def live_bot(
     server: RunningServer, sessions: sessionmaker[Session], engine: Engine
 ) -> Iterator[BotThread]:
     with sessions.begin() as session:
-        demo.load_cases(session)
+        demo_rows.load_cases(session)
         # The seed cases come in three languages: without their Kazakh, there is something
         # to translate.
         session.execute(delete(CaseTranslation).where(CaseTranslation.language == "kk"))

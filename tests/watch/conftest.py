@@ -13,13 +13,14 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.domain import demo, staff
+from bot.domain import staff
 from bot.store.models import Alert, WatchSource
 from bot.watch import sources
 from bot.watch.fetch import FetchConfig
 from bot.watch.poller import WatchConfig
 from bot.watch.record import Rules
 from bot.watch.safety import Policy
+from tests import demo_rows
 from tests.watch.site import Site, serve_site
 
 COORDINATOR = 901
@@ -68,7 +69,7 @@ def watch_config(site: Site, timeout: float = 2.0, **fetch: object) -> WatchConf
 def case(sessions: sessionmaker[Session]) -> str:
     """The seed cases (drafts, created by the demo loader) and one coordinator."""
     with sessions.begin() as session:
-        demo.load_cases(session)
+        demo_rows.load_cases(session)
         staff.grant(session, staff.SYSTEM, COORDINATOR, "coordinator")
     return REF
 

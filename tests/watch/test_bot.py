@@ -17,12 +17,13 @@ from bot.config import get_settings
 from bot.delivery.limiter import Pacer, SharedRateLimiter
 from bot.delivery.sender import DeliveryConfig
 from bot.delivery.worker import Worker, make_bot
-from bot.domain import cases, demo, staff, subscriptions
+from bot.domain import cases, staff, subscriptions
 from bot.sandbox.local import RunningServer, run_server
 from bot.store.models import Alert, WatchItem, WatchSource, utcnow
 from bot.telegram.app import build_application
 from bot.telegram.thread import BotThread
 from bot.watch.poller import Watcher
+from tests import demo_rows
 from tests.telegram.harness import Chat, as_seen, button_data, buttons
 from tests.watch.conftest import COORDINATOR, REF, make_due, watch_config
 from tests.watch.site import Site, rss
@@ -53,7 +54,7 @@ def live_bot(
 ) -> Iterator[BotThread]:
     """The seed cases, KZ-2026-001 published and followed; the bot with its delivery worker."""
     with sessions.begin() as session:
-        demo.load_cases(session)
+        demo_rows.load_cases(session)
         staff.grant(session, staff.SYSTEM, COORDINATOR, "coordinator")
         cases.publish(session, staff.SYSTEM, REF)
     with sessions.begin() as session:

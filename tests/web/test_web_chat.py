@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli.run import grant_demo_staff
 from bot.config import get_settings
-from bot.domain import cases, demo, staff
+from bot.domain import cases, staff
 from bot.sandbox.local import RunningServer, run_server
 from bot.store.models import CaseTranslation
 from bot.telegram.thread import BotThread
+from tests import demo_rows
 from tests.live import live_application
 
 sync_api = pytest.importorskip(
@@ -89,7 +90,7 @@ def sandbox(
 ) -> Iterator[RunningServer]:
     """What `make run` leaves running: demo cases, the demo staff, the bot and its worker."""
     with sessions.begin() as session:
-        demo.load_cases(session)
+        demo_rows.load_cases(session)
         grant_demo_staff(session)
         cases.publish(session, staff.SYSTEM, REF)
     application = live_application(TOKEN, server, sessions, engine)
