@@ -18,7 +18,7 @@ Addresses of a text (`Path`), as the bot, the CLI and case documents write them:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -54,7 +54,6 @@ TARGET_FIELDS = (
     "addressee",
 )
 LINK_FIELDS = ("asks",)  # what this case asks of this target
-EVENT_KINDS = ("further_information", "closed")  # the events whose text readers get
 LIMITS = {
     "title": 200,
     "name": 200,
@@ -187,10 +186,6 @@ class Texts:
 # ---- what is there, what is missing -------------------------------------------------------
 
 
-def _visible_events(case: Case) -> list[CaseEvent]:
-    return [e for e in case.events if e.kind in EVENT_KINDS]
-
-
 def _updates(case: Case) -> list[CaseEvent]:
     return [e for e in case.events if e.kind == "further_information"]
 
@@ -254,11 +249,6 @@ def _link_at(case: Case, position: int) -> CaseTarget:
     from bot.domain.cases import get_target
 
     return get_target(case, position)
-
-
-def complete_in(case: Case) -> dict[str, bool]:
-    """Per language uabot speaks: is every text of the case there?"""
-    return {lang: not missing(case, lang) for lang in LANGUAGES}
 
 
 # ---- writing ------------------------------------------------------------------------------
@@ -436,10 +426,6 @@ def pick_text(texts: dict[str, str], lang: str, original: str) -> tuple[str, str
             return texts[language], language
     language, text = next(iter(texts.items()))
     return text, language
-
-
-def languages_of(texts: Iterable[str]) -> tuple[str, ...]:
-    return tuple(code for code in LANGUAGES if code in set(texts))
 
 
 # ---- guiding a translator -----------------------------------------------------------------

@@ -64,7 +64,8 @@ def _letters(ctx: Ctx, ref: str, asked: str | None) -> list[Reply]:
             raise LetterUnavailable(ref=case.ref, language=asked[:8], available=available)
         letters = service.letters_for(ctx.session, ref, asked, signer, drafts=staff)
     views = {lang: public_case(case, lang) for lang in {r.lang for r in letters}}
-    reader = public_case(case, ctx.lang)  # the officials named in the reader's words
+    # the officials named in the reader's words
+    reader = views.get(ctx.lang) or public_case(case, ctx.lang)
     page_url = get_settings().MAIL_PAGE_URL
     replies: list[Reply] = []
     for rendered in letters:
