@@ -190,37 +190,24 @@ def _updates(case: Case) -> list[CaseEvent]:
     return [e for e in case.events if e.kind == "further_information"]
 
 
+def paths_of(case: Case) -> Iterator[Path]:
+    """Every translatable text the case has, by its address."""
+    yield from (Path("case", field) for field in CASE_FIELDS)
+    for person in case.people:
+        yield from (Path("person", field, person.position) for field in PERSON_FIELDS)
+    for link in case.case_targets:
+        for field in TARGET_FIELDS + LINK_FIELDS:
+            yield Path("target", field, link.position)
+    for number in range(1, len(_updates(case)) + 1):
+        yield Path("update", "public_text", number)
+    if _closing(case) is not None:
+        yield Path("update", "public_text", 0)
+
+
 def texts_of(case: Case) -> Iterator[tuple[Path, str, dict[str, str]]]:
     """Every translatable text of the case: its path, its original, the translations."""
-    index = Texts(case)
-    for field in CASE_FIELDS:
-        yield Path("case", field), getattr(case, field) or "", index._found("case", case.id, field)
-    for person in case.people:
-        for field in PERSON_FIELDS:
-            yield (
-                Path("person", field, person.position),
-                getattr(person, field) or "",
-                index._found("person", person.id, field),
-            )
-    for link in case.case_targets:
-        target = link.target
-        for field in TARGET_FIELDS:
-            found = {t.language: t.text for t in target.translations if t.field == field}
-            base = getattr(target, field, None) or found.get(target.text_language, "")
-            yield Path("target", field, link.position), base, found
-        for field in LINK_FIELDS:
-            yield (
-                Path("target", field, link.position),
-                getattr(link, field) or "",
-                index._found("link", link.target_id, field),
-            )
-    for number, event in enumerate(_updates(case), start=1):
-        found = index._found("event", event.id, "public_text")
-        yield Path("update", "public_text", number), event.public_text or "", found
-    closing = _closing(case)
-    if closing is not None:
-        found = index._found("event", closing.id, "public_text")
-        yield Path("update", "public_text", 0), closing.public_text or "", found
+    for path in paths_of(case):
+        yield (path, *_texts_at(case, path))
 
 
 def _closing(case: Case) -> CaseEvent | None:
