@@ -696,6 +696,12 @@ ONCE: dict[str, Callable[[str, str, Sandbox], None]] = {  # on SQLite: the datab
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", default="limits,nolimits,replies,lag,recovery,urgency,fanout")
+    parser.add_argument(
+        "--fanout-subscribers",
+        type=int,
+        default=177_000,
+        help="subscribers of the fan-out measure (issue 17's target is stated for 100,000)",
+    )
     args = parser.parse_args(argv)
     keyring.configure([os.environ.get("UABOT_SECRET_KEYS") or KEY])
     only = args.only.split(",")
@@ -710,7 +716,7 @@ def main(argv: list[str] | None = None) -> None:
                 section(*stores[0], server)
         for label, url in stores:
             if "fanout" in only:
-                fan_out(label, url)
+                fan_out(label, url, args.fanout_subscribers)
 
 
 if __name__ == "__main__":
